@@ -1,0 +1,47 @@
+# The front door: `make run` starts a local control plane and runs the
+# controller against it; `make test` runs every test. See README.md.
+
+SHELL := /usr/bin/env bash
+BIN   := $(CURDIR)/.bin
+GO    ?= go
+
+.PHONY: all build generate verify test unit-test integration-test run control-plane clean
+
+all: build
+
+## build: the controller binary in .bin/
+build:
+	$(GO) build -o $(BIN)/fittingjob-controller ./cmd/fittingjob-controller
+
+## generate: regenerate deep-copy, clientset, listers, informers and the CRD
+generate:
+	hack/update-codegen.sh
+
+## verify: generated code fresh, gofmt clean, go vet clean, go.mod tidy
+verify:
+	hack/verify-codegen.sh
+	@unformatted=$$(gofmt -l cmd pkg); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags integration ./pkg/integration/...
+	$(GO) mod tidy -diff
+
+## test: verify, unit tests, then integration tests on a local control plane
+test: verify unit-test integration-test
+
+unit-test:
+	$(GO) test -race -count=1 ./...
+
+## control-plane: build etcd, kube-apiserver, kube-controller-manager (once; then only when stale)
+control-plane:
+	hack/cluster/build.sh $(BIN)
+
+integration-test: control-plane
+	$(BIN)/localcluster --dir $(CURDIR)/.cluster/test --bin $(BIN) run -- \
+		$(GO) test -tags integration -count=1 -timeout 30m -v ./pkg/integration/...
+
+## run: start a local control plane, install manifests/ and a sample, run the controller
+run: control-plane build
+	$(BIN)/localcluster --dir $(CURDIR)/.cluster/run --bin $(BIN) run -- hack/run.sh $(BIN)/fittingjob-controller
+
+clean:
+	rm -rf $(BIN) $(CURDIR)/.cluster

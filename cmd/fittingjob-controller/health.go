@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+)
+
+// healthServer serves /healthz (the process works: for liveness) and
+// /readyz (the caches have synced: for readiness).
+type healthServer struct {
+	address  string
+	synced   func() bool
+	liveness []func(*http.Request) error
+}
+
+func newHealthServer(address string, synced func() bool) *healthServer {
+	return &healthServer{address: address, synced: synced}
+}
+
+func (h *healthServer) addLivenessCheck(check func(*http.Request) error) {
+	h.liveness = append(h.liveness, check)
+}
+
+func (h *healthServer) healthz(w http.ResponseWriter, r *http.Request) {
+	for _, check := range h.liveness {
+		if err := check(r); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+	}
+	fmt.Fprintln(w, "ok")
+}
+
+func (h *healthServer) readyz(w http.ResponseWriter, _ *http.Request) {
+	if !h.synced() {
+		http.Error(w, "informer caches have not synced", http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "ok")
+}
+
+// serve serves until ctx is done. An empty address disables it.
+func (h *healthServer) serve(ctx context.Context) error {
+	if h.address == "" {
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", h.healthz)
+	mux.HandleFunc("/readyz", h.readyz)
+	server := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+
+	listener, err := net.Listen("tcp", h.address)
+	if err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, func() {
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = server.Shutdown(shutdownCtx)
+	})
+	defer stop()
+	if err := server.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,321 @@
+package controller
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	kubeinformers "k8s.io/client-go/informers"
+	k8sfake "k8s.io/client-go/kubernetes/fake"
+	core "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/utils/ptr"
+
+	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned/fake"
+	ihpainformers "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/informers/externalversions"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
+)
+
+var (
+	fittingJobsResource = ihpav1beta2.SchemeGroupVersion.WithResource("fittingjobs")
+	configMapsResource  = corev1.SchemeGroupVersion.WithResource("configmaps")
+	cronJobsResource    = batchv1.SchemeGroupVersion.WithResource("cronjobs")
+)
+
+// fixture seeds fake clientsets and informer caches, runs one sync and
+// checks the exact API actions, in the style of client-go's
+// sample-controller.
+type fixture struct {
+	t *testing.T
+
+	// Objects in the informer caches (and in the fake API server).
+	fittingJobs []*ihpav1beta2.FittingJob
+	configMaps  []*corev1.ConfigMap
+	cronJobs    []*batchv1.CronJob
+	// Objects only in the fake API server: not labelled, so not cached.
+	uncached []runtime.Object
+	// Reactors run before the fake API server's object tracker.
+	kubeReactors []reactor
+
+	kubeClient *k8sfake.Clientset
+	ihpaClient *fake.Clientset
+	recorder   *record.FakeRecorder
+}
+
+type reactor struct {
+	verb, resource string
+	react          core.ReactionFunc
+}
+
+func newFixture(t *testing.T) *fixture {
+	return &fixture{t: t}
+}
+
+func (f *fixture) newController(ctx context.Context) *Controller {
+	f.t.Helper()
+	var ihpaObjects, kubeObjects []runtime.Object
+	for _, fj := range f.fittingJobs {
+		ihpaObjects = append(ihpaObjects, fj)
+	}
+	for _, cm := range f.configMaps {
+		kubeObjects = append(kubeObjects, cm)
+	}
+	for _, cj := range f.cronJobs {
+		kubeObjects = append(kubeObjects, cj)
+	}
+	kubeObjects = append(kubeObjects, f.uncached...)
+
+	f.ihpaClient = fake.NewSimpleClientset(ihpaObjects...)
+	f.kubeClient = k8sfake.NewClientset(kubeObjects...)
+	for _, r := range f.kubeReactors {
+		f.kubeClient.PrependReactor(r.verb, r.resource, r.react)
+	}
+	f.recorder = record.NewFakeRecorder(100)
+
+	ihpaInformers := ihpainformers.NewSharedInformerFactory(f.ihpaClient, 0)
+	kubeInformers := kubeinformers.NewSharedInformerFactory(f.kubeClient, 0)
+	fjInformer := ihpaInformers.Ihpa().V1beta2().FittingJobs()
+	cmInformer := kubeInformers.Core().V1().ConfigMaps()
+	cjInformer := kubeInformers.Batch().V1().CronJobs()
+	c, err := New(f.kubeClient, f.ihpaClient, fjInformer, cmInformer, cjInformer, f.recorder)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+
+	// Seed the caches directly, so that a test controls what sync sees.
+	for _, fj := range f.fittingJobs {
+		mustAdd(f.t, fjInformer.Informer().GetIndexer(), fj)
+	}
+	for _, cm := range f.configMaps {
+		mustAdd(f.t, cmInformer.Informer().GetIndexer(), cm)
+	}
+	for _, cj := range f.cronJobs {
+		mustAdd(f.t, cjInformer.Informer().GetIndexer(), cj)
+	}
+	return c
+}
+
+func mustAdd(t *testing.T, indexer cache.Indexer, obj any) {
+	t.Helper()
+	if err := indexer.Add(obj); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sync runs one sync of fj and returns its error and the API actions it
+// caused (reads of the informers' list and watch excluded).
+func (f *fixture) sync(fj *ihpav1beta2.FittingJob) ([]core.Action, error) {
+	f.t.Helper()
+	ctx := context.Background()
+	c := f.newController(ctx)
+	f.kubeClient.ClearActions()
+	f.ihpaClient.ClearActions()
+
+	err := c.sync(ctx, cache.MetaObjectToName(fj))
+	return append(filterInformerActions(f.kubeClient.Actions()), filterInformerActions(f.ihpaClient.Actions())...), err
+}
+
+func filterInformerActions(actions []core.Action) []core.Action {
+	var kept []core.Action
+	for _, action := range actions {
+		if action.Matches("list", action.GetResource().Resource) || action.Matches("watch", action.GetResource().Resource) {
+			continue
+		}
+		kept = append(kept, action)
+	}
+	return kept
+}
+
+// events drains the recorded events.
+func (f *fixture) events() []string {
+	var events []string
+	for {
+		select {
+		case event := <-f.recorder.Events:
+			events = append(events, event)
+		default:
+			return events
+		}
+	}
+}
+
+// checkActions compares actions, objects included; condition transition
+// times are set by the clock and ignored.
+func checkActions(t *testing.T, want, got []core.Action) {
+	t.Helper()
+	type action struct {
+		Verb, Subresource, Namespace, Name string
+		Resource                           schema.GroupVersionResource
+		Object                             runtime.Object
+	}
+	describe := func(actions []core.Action) []action {
+		var described []action
+		for _, a := range actions {
+			d := action{Verb: a.GetVerb(), Subresource: a.GetSubresource(), Namespace: a.GetNamespace(), Resource: a.GetResource()}
+			switch a := a.(type) {
+			case core.CreateAction:
+				d.Object = a.GetObject()
+			case core.UpdateAction:
+				d.Object = a.GetObject()
+			case core.GetAction:
+				d.Name = a.GetName()
+			}
+			described = append(described, d)
+		}
+		return described
+	}
+	if diff := cmp.Diff(describe(want), describe(got),
+		cmpopts.IgnoreFields(metav1.Condition{}, "LastTransitionTime"),
+		cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("API actions (-want +got):\n%s", diff)
+	}
+}
+
+func checkEvents(t *testing.T, want, got []string) {
+	t.Helper()
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}
+
+// newFittingJob is a valid Prometheus FittingJob that names its data
+// ConfigMap, so that it draws no spec warnings.
+func newFittingJob(name string) *ihpav1beta2.FittingJob {
+	return &ihpav1beta2.FittingJob{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace:  metav1.NamespaceDefault,
+			Name:       name,
+			UID:        types.UID(name + "-uid"),
+			Generation: 1,
+		},
+		Spec: ihpav1beta2.FittingJobSpec{
+			JobPatchSpec:  ihpav1beta2.JobPatchSpec{Image: "fitting:v1"},
+			Seasonality:   ihpav1beta2.SeasonalityDaily,
+			ExecuteOn:     ptr.To[int32](4),
+			DataConfigMap: &corev1.LocalObjectReference{Name: name + "-data"},
+			Metric:        ihpav1beta2.MetricIdentifier{Name: "http_requests_total"},
+			Provider: ihpav1beta2.Provider{
+				Prometheus: &ihpav1beta2.PrometheusProvider{URL: "http://prometheus:9090"},
+			},
+		},
+	}
+}
+
+// synced returns fj with the status the controller writes once both
+// children are in sync.
+func synced(fj *ihpav1beta2.FittingJob) *ihpav1beta2.FittingJob {
+	fj = fj.DeepCopy()
+	fj.Status = ihpav1beta2.FittingJobStatus{
+		ObservedGeneration: fj.Generation,
+		Schedule:           generator.Schedule(fj),
+		Conditions: []metav1.Condition{{
+			Type:               ConditionReady,
+			Status:             metav1.ConditionTrue,
+			Reason:             ReasonSynced,
+			Message:            "ConfigMap " + generator.ConfigMapName(fj) + " and CronJob " + fj.Name + " are in sync",
+			ObservedGeneration: fj.Generation,
+		}},
+	}
+	return fj
+}
+
+// withReady returns fj with a False Ready condition and the
+// observedGeneration a sync writes along with it.
+func withReady(fj *ihpav1beta2.FittingJob, reason, message string) *ihpav1beta2.FittingJob {
+	fj = fj.DeepCopy()
+	fj.Status.ObservedGeneration = fj.Generation
+	fj.Status.Conditions = []metav1.Condition{{
+		Type:               ConditionReady,
+		Status:             metav1.ConditionFalse,
+		Reason:             reason,
+		Message:            message,
+		ObservedGeneration: fj.Generation,
+	}}
+	return fj
+}
+
+func desiredConfigMap(t *testing.T, fj *ihpav1beta2.FittingJob) *corev1.ConfigMap {
+	t.Helper()
+	cm, err := generator.ConfigMap(fj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cm
+}
+
+func desiredCronJob(t *testing.T, fj *ihpav1beta2.FittingJob) *batchv1.CronJob {
+	t.Helper()
+	cj, err := withSpecHash(generator.CronJob(fj))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cj
+}
+
+// asStored returns obj as a real API server returns it: with identity and
+// the fields its defaulting adds, which the generator never sets.
+func asStored[T metav1.Object](obj T) T {
+	obj.SetUID(types.UID(obj.GetName() + "-child-uid"))
+	obj.SetResourceVersion("42")
+	obj.SetCreationTimestamp(metav1.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	if cj, ok := any(obj).(*batchv1.CronJob); ok {
+		defaultCronJob(cj)
+	}
+	return obj
+}
+
+// defaultCronJob applies what kube-apiserver's defaulting adds to a
+// batch/v1 CronJob and its pod template.
+func defaultCronJob(cj *batchv1.CronJob) {
+	cj.Spec.Suspend = ptr.To(false)
+	cj.Spec.SuccessfulJobsHistoryLimit = ptr.To[int32](3)
+	cj.Spec.FailedJobsHistoryLimit = ptr.To[int32](1)
+	pod := &cj.Spec.JobTemplate.Spec.Template.Spec
+	pod.DNSPolicy = corev1.DNSClusterFirst
+	pod.SchedulerName = corev1.DefaultSchedulerName
+	pod.SecurityContext = &corev1.PodSecurityContext{}
+	pod.TerminationGracePeriodSeconds = ptr.To[int64](30)
+	for i := range pod.Volumes {
+		if cm := pod.Volumes[i].ConfigMap; cm != nil && cm.DefaultMode == nil {
+			cm.DefaultMode = ptr.To[int32](0o644)
+		}
+	}
+	for i := range pod.Containers {
+		c := &pod.Containers[i]
+		c.TerminationMessagePath = corev1.TerminationMessagePathDefault
+		c.TerminationMessagePolicy = corev1.TerminationMessageReadFile
+		if c.ImagePullPolicy == "" {
+			c.ImagePullPolicy = corev1.PullIfNotPresent
+			if strings.HasSuffix(c.Image, ":latest") {
+				c.ImagePullPolicy = corev1.PullAlways
+			}
+		}
+	}
+}
+
+func createAction(resource schema.GroupVersionResource, obj metav1.Object) core.Action {
+	return core.NewCreateAction(resource, obj.GetNamespace(), obj.(runtime.Object))
+}
+
+func updateAction(resource schema.GroupVersionResource, obj metav1.Object) core.Action {
+	return core.NewUpdateAction(resource, obj.GetNamespace(), obj.(runtime.Object))
+}
+
+func getAction(resource schema.GroupVersionResource, obj metav1.Object) core.Action {
+	return core.NewGetAction(resource, obj.GetNamespace(), obj.GetName())
+}
+
+func updateStatusAction(fj *ihpav1beta2.FittingJob) core.Action {
+	return core.NewUpdateSubresourceAction(fittingJobsResource, "status", fj.Namespace, fj)
+}

@@ -1,0 +1,115 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+
+	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
+)
+
+// outcome is what one sync of a FittingJob found, as its Ready condition
+// reports it. err is set only when a retry may help; invalid input and
+// conflicts wait until something changes instead.
+type outcome struct {
+	reason  string
+	message string
+	err     error
+}
+
+// sync brings the children of the FittingJob named by key in line with it
+// and records the outcome in its status. It returns an error only for what
+// a retry can fix.
+func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
+	logger := klog.FromContext(ctx).WithValues("fittingJob", key)
+	ctx = klog.NewContext(ctx, logger)
+
+	fj, err := c.fittingJobs.FittingJobs(key.Namespace).Get(key.Name)
+	if apierrors.IsNotFound(err) {
+		logger.V(1).Info("FittingJob is gone; garbage collection removes its children")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if fj.DeletionTimestamp != nil {
+		return nil
+	}
+
+	status := fj.Status.DeepCopy()
+	result := c.syncChildren(ctx, fj, status)
+	if result.reason != ReasonSynced {
+		logger.V(1).Info("FittingJob is not in sync", "reason", result.reason, "message", result.message)
+	}
+	return errors.Join(result.err, c.updateStatus(ctx, fj, status, result))
+}
+
+// syncChildren writes the ConfigMap, then the CronJob that mounts it, and
+// fills in the status fields mirrored from the CronJob.
+func (c *Controller) syncChildren(ctx context.Context, fj *ihpav1beta2.FittingJob, status *ihpav1beta2.FittingJobStatus) outcome {
+	if errs := generator.Validate(fj); len(errs) > 0 {
+		return outcome{reason: ReasonInvalidSpec, message: errs.ToAggregate().Error()}
+	}
+	if fj.Generation != fj.Status.ObservedGeneration {
+		// Advice about the spec, once per generation rather than per sync.
+		for _, warning := range generator.Warnings(fj) {
+			c.recorder.Event(fj, corev1.EventTypeWarning, ReasonSpecWarning, warning)
+		}
+	}
+
+	cm, err := generator.ConfigMap(fj)
+	if err != nil {
+		return outcome{reason: ReasonInvalidSpec, message: err.Error()}
+	}
+	if _, err := syncChild(ctx, c, fj, c.configMapKind(), cm); err != nil {
+		return childFailure("ConfigMap", err)
+	}
+
+	cj, err := withSpecHash(generator.CronJob(fj))
+	if err != nil {
+		return outcome{reason: ReasonInvalidSpec, message: err.Error()}
+	}
+	live, err := syncChild(ctx, c, fj, c.cronJobKind(), cj)
+	if err != nil {
+		return childFailure("CronJob", err)
+	}
+	status.Schedule = live.Spec.Schedule
+	status.LastScheduleTime = live.Status.LastScheduleTime
+	status.LastSuccessfulTime = live.Status.LastSuccessfulTime
+	return outcome{
+		reason:  ReasonSynced,
+		message: fmt.Sprintf("ConfigMap %s and CronJob %s are in sync", cm.Name, cj.Name),
+	}
+}
+
+// childFailure classifies an error from writing a child of kind.
+func childFailure(kind string, err error) outcome {
+	var conflict *conflictError
+	switch {
+	case errors.As(err, &conflict):
+		return outcome{reason: kind + "Conflict", message: conflict.Error()}
+	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
+		// The API server refused what the spec asks for (an unknown time
+		// zone, say): only a change of the FittingJob can fix it.
+		return outcome{reason: kind + "Rejected", message: fmt.Sprintf("the API server refused the %s: %v", kind, err)}
+	default:
+		return outcome{reason: ReasonAPIError, message: fmt.Sprintf("writing the %s: %v", kind, err), err: err}
+	}
+}
+
+// conflictError says that an object with a child's name exists and is not
+// the FittingJob's to change.
+type conflictError struct {
+	kind, namespace, name string
+}
+
+func (e *conflictError) Error() string {
+	return fmt.Sprintf("%s %s/%s already exists and is not controlled by this FittingJob; "+
+		"delete or rename it, or rename the FittingJob", e.kind, e.namespace, e.name)
+}

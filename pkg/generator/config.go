@@ -1,0 +1,180 @@
+package generator
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+
+	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
+)
+
+// Defaults the generator fills in when the API server did not (a CRD
+// installed without its schema applies no defaults).
+const (
+	defaultSeasonality = ihpav1beta2.SeasonalityAuto
+
+	defaultPercentageThreshold = 50
+	defaultWindowSize          = 100
+	defaultTrajectoryRows      = 50
+	defaultTrajectoryFeatures  = 5
+	defaultTestRows            = 50
+	defaultTestFeatures        = 5
+	defaultLag                 = 288 // one day of five-minute points
+)
+
+// datadogAggregators are Datadog's space aggregators. A metric name that
+// already starts with one of them, followed by a colon, is a complete
+// Datadog query and gets no "sum:".
+var datadogAggregators = []string{"avg:", "sum:", "min:", "max:"}
+
+// fittingConfig is config.json as the fitting container reads it. Go
+// encodes struct fields in declaration order, so this declaration is the
+// key order of config.json: the original project's order, pinned by
+// testdata/config.golden.json.
+type fittingConfig struct {
+	Provider providerConfig `json:"provider"`
+	// DumpPath is part of the container's contract but no FittingJob field
+	// sets it, so it is always omitted and the container uses its default.
+	DumpPath               string            `json:"dumpPath,omitempty"`
+	TargetMetricsName      string            `json:"targetMetricsName"`
+	TargetTags             map[string]string `json:"targetTags"`
+	Seasonality            string            `json:"seasonality"`
+	DataConfigMapName      string            `json:"dataConfigMapName"`
+	DataConfigMapNamespace string            `json:"dataConfigMapNamespace"`
+	// ChangePointDetection is nil, and the key omitted, when the FittingJob
+	// has no changePointDetectionConfig: the container then skips it.
+	ChangePointDetection *changePointDetection `json:"changePointDetection,omitempty"`
+	CustomConfig         string                `json:"customConfig"`
+}
+
+// providerConfig holds only the active provider.
+type providerConfig struct {
+	Datadog    *datadogConfig    `json:"datadog,omitempty"`
+	Prometheus *prometheusConfig `json:"prometheus,omitempty"`
+}
+
+// datadogConfig always carries both keys, empty when the credentials come
+// from keysFrom: the container looks both up unconditionally.
+type datadogConfig struct {
+	APIKey string `json:"apikey"`
+	AppKey string `json:"appkey"`
+}
+
+type prometheusConfig struct {
+	URL string `json:"url"`
+}
+
+// changePointDetection has every parameter filled in: the container
+// crashes on a missing one.
+type changePointDetection struct {
+	PercentageThreshold int32 `json:"percentageThreshold"`
+	WindowSize          int32 `json:"windowSize"`
+	TrajectoryRows      int32 `json:"trajectoryRows"`
+	TrajectoryFeatures  int32 `json:"trajectoryFeatures"`
+	TestRows            int32 `json:"testRows"`
+	TestFeatures        int32 `json:"testFeatures"`
+	Lag                 int32 `json:"lag"`
+}
+
+// ConfigMap is the desired config ConfigMap. fj must pass Validate.
+func ConfigMap(fj *ihpav1beta2.FittingJob) (*corev1.ConfigMap, error) {
+	data, err := configJSON(fj)
+	if err != nil {
+		return nil, err
+	}
+	return &corev1.ConfigMap{
+		ObjectMeta: childMeta(fj, ConfigMapName(fj)),
+		Data:       map[string]string{ConfigKey: string(data)},
+	}, nil
+}
+
+// configJSON is the content of config.json. It is safe on any FittingJob,
+// valid or not, because Validate measures it.
+func configJSON(fj *ihpav1beta2.FittingJob) ([]byte, error) {
+	data, err := json.Marshal(newFittingConfig(fj))
+	if err != nil {
+		return nil, fmt.Errorf("encoding %s for FittingJob %s/%s: %w", ConfigKey, fj.Namespace, fj.Name, err)
+	}
+	return data, nil
+}
+
+func newFittingConfig(fj *ihpav1beta2.FittingJob) *fittingConfig {
+	spec := &fj.Spec
+	cfg := &fittingConfig{
+		Provider:               newProviderConfig(&spec.Provider),
+		TargetMetricsName:      targetMetricsName(&spec.Provider, spec.Metric.Name),
+		TargetTags:             targetTags(&spec.Metric),
+		Seasonality:            string(spec.Seasonality),
+		DataConfigMapNamespace: fj.Namespace,
+		ChangePointDetection:   newChangePointDetection(spec.ChangePointDetectionConfig),
+		CustomConfig:           spec.CustomConfig,
+	}
+	if cfg.Seasonality == "" {
+		cfg.Seasonality = string(defaultSeasonality)
+	}
+	if spec.DataConfigMap != nil {
+		cfg.DataConfigMapName = spec.DataConfigMap.Name
+	}
+	return cfg
+}
+
+// newProviderConfig keeps Datadog when both providers are set, as the
+// original did; Validate refuses that case anyway.
+func newProviderConfig(p *ihpav1beta2.Provider) providerConfig {
+	switch {
+	case p.Datadog != nil:
+		return providerConfig{Datadog: &datadogConfig{APIKey: p.Datadog.APIKey, AppKey: p.Datadog.AppKey}}
+	case p.Prometheus != nil:
+		return providerConfig{Prometheus: &prometheusConfig{URL: p.Prometheus.URL}}
+	default:
+		return providerConfig{}
+	}
+}
+
+// targetMetricsName adds the aggregator the active provider needs to fetch
+// one series for the whole workload: Datadog sums over the tags unless the
+// name already names an aggregator; Prometheus names are used as they are.
+func targetMetricsName(p *ihpav1beta2.Provider, name string) string {
+	if p.Datadog == nil {
+		return name
+	}
+	for _, agg := range datadogAggregators {
+		if strings.HasPrefix(name, agg) {
+			return name
+		}
+	}
+	return "sum:" + name
+}
+
+// targetTags is never nil, so that config.json says {} rather than null.
+// The matchLabels are only read, by json.Marshal, so they are not copied.
+func targetTags(m *ihpav1beta2.MetricIdentifier) map[string]string {
+	if m.Selector == nil || m.Selector.MatchLabels == nil {
+		return map[string]string{}
+	}
+	return m.Selector.MatchLabels
+}
+
+func newChangePointDetection(c *ihpav1beta2.ChangePointDetectionConfig) *changePointDetection {
+	if c == nil {
+		return nil
+	}
+	return &changePointDetection{
+		PercentageThreshold: int32OrDefault(c.PercentageThreshold, defaultPercentageThreshold),
+		WindowSize:          int32OrDefault(c.WindowSize, defaultWindowSize),
+		TrajectoryRows:      int32OrDefault(c.TrajectoryRows, defaultTrajectoryRows),
+		TrajectoryFeatures:  int32OrDefault(c.TrajectoryFeatures, defaultTrajectoryFeatures),
+		TestRows:            int32OrDefault(c.TestRows, defaultTestRows),
+		TestFeatures:        int32OrDefault(c.TestFeatures, defaultTestFeatures),
+		Lag:                 int32OrDefault(c.Lag, defaultLag),
+	}
+}
+
+func int32OrDefault(p *int32, def int32) int32 {
+	if p == nil {
+		return def
+	}
+	return *p
+}

@@ -1,0 +1,119 @@
+package generator
+
+import (
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
+)
+
+// defaultConcurrencyPolicy keeps two fits of one model from overlapping.
+const defaultConcurrencyPolicy = batchv1.ForbidConcurrent
+
+// CronJob is the desired CronJob. fj must pass Validate.
+func CronJob(fj *ihpav1beta2.FittingJob) *batchv1.CronJob {
+	// Everything below is taken from this copy, so that no slice, map or
+	// pointer of the generated CronJob is shared with fj.
+	spec := fj.Spec.DeepCopy()
+
+	concurrencyPolicy := spec.ConcurrencyPolicy
+	if concurrencyPolicy == "" {
+		concurrencyPolicy = defaultConcurrencyPolicy
+	}
+	return &batchv1.CronJob{
+		ObjectMeta: childMeta(fj, CronJobName(fj)),
+		Spec: batchv1.CronJobSpec{
+			Schedule:                   Schedule(fj),
+			TimeZone:                   spec.TimeZone,
+			StartingDeadlineSeconds:    spec.StartingDeadlineSeconds,
+			ConcurrencyPolicy:          concurrencyPolicy,
+			Suspend:                    spec.Suspend,
+			SuccessfulJobsHistoryLimit: spec.SuccessfulJobsHistoryLimit,
+			FailedJobsHistoryLimit:     spec.FailedJobsHistoryLimit,
+			// The job template carries no labels of its own: the CronJob
+			// controller labels the Jobs it creates.
+			JobTemplate: batchv1.JobTemplateSpec{
+				Spec: jobSpec(fj, spec),
+			},
+		},
+	}
+}
+
+// jobSpec is the Job-level part of the job patch plus the Pod. spec is a
+// private copy of fj.Spec that jobSpec may take slices and pointers from.
+func jobSpec(fj *ihpav1beta2.FittingJob, spec *ihpav1beta2.FittingJobSpec) batchv1.JobSpec {
+	return batchv1.JobSpec{
+		ActiveDeadlineSeconds: spec.ActiveDeadlineSeconds,
+		BackoffLimit:          spec.BackoffLimit,
+		Completions:           spec.Completions,
+		Template: corev1.PodTemplateSpec{
+			Spec: corev1.PodSpec{
+				Affinity:           spec.Affinity,
+				ImagePullSecrets:   spec.ImagePullSecrets,
+				NodeSelector:       spec.NodeSelector,
+				ServiceAccountName: spec.ServiceAccountName,
+				Tolerations:        spec.Tolerations,
+				RestartPolicy:      corev1.RestartPolicyOnFailure,
+				Volumes:            volumes(fj, spec.Volumes),
+				Containers:         []corev1.Container{container(spec)},
+			},
+		},
+	}
+}
+
+// volumes are the user's volumes (a private copy, appended to) followed by
+// the config volume.
+func volumes(fj *ihpav1beta2.FittingJob, user []corev1.Volume) []corev1.Volume {
+	return append(user, corev1.Volume{
+		Name: ConfigVolumeName,
+		VolumeSource: corev1.VolumeSource{
+			ConfigMap: &corev1.ConfigMapVolumeSource{
+				LocalObjectReference: corev1.LocalObjectReference{Name: ConfigMapName(fj)},
+			},
+		},
+	})
+}
+
+// container is the fitting container. spec is a private copy of the
+// FittingJob's spec.
+func container(spec *ihpav1beta2.FittingJobSpec) corev1.Container {
+	image := spec.Image
+	if image == "" {
+		image = DefaultImage
+	}
+	return corev1.Container{
+		Name:            ContainerName,
+		Image:           image,
+		Command:         spec.Command,
+		Args:            spec.Args,
+		EnvFrom:         envFrom(spec),
+		Env:             spec.Env,
+		Resources:       spec.Resources,
+		VolumeMounts:    volumeMounts(spec.Volumes),
+		ImagePullPolicy: spec.ImagePullPolicy,
+	}
+}
+
+// envFrom is the spec's envFrom followed by the Datadog keysFrom, which is
+// how the keys reach the container without landing in a ConfigMap. It is
+// nil when both are empty, as an API server would return it.
+func envFrom(spec *ihpav1beta2.FittingJobSpec) []corev1.EnvFromSource {
+	var keysFrom []corev1.EnvFromSource
+	if spec.Provider.Datadog != nil {
+		keysFrom = spec.Provider.Datadog.KeysFrom
+	}
+	if len(keysFrom) == 0 {
+		return spec.EnvFrom
+	}
+	return append(spec.EnvFrom, keysFrom...)
+}
+
+// volumeMounts mount each user volume at "/<name>", then the config volume
+// at ConfigMountPath.
+func volumeMounts(user []corev1.Volume) []corev1.VolumeMount {
+	ms := make([]corev1.VolumeMount, 0, len(user)+1)
+	for _, v := range user {
+		ms = append(ms, corev1.VolumeMount{Name: v.Name, MountPath: "/" + v.Name})
+	}
+	return append(ms, corev1.VolumeMount{Name: ConfigVolumeName, MountPath: ConfigMountPath})
+}

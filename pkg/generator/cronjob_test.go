@@ -1,0 +1,203 @@
+package generator
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
+)
+
+// configVolume and configMount are what every fitting Pod gets last.
+func configVolume(cmName string) corev1.Volume {
+	return corev1.Volume{Name: "fittingjob-config", VolumeSource: corev1.VolumeSource{
+		ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: cmName}},
+	}}
+}
+
+var configMount = corev1.VolumeMount{Name: "fittingjob-config", MountPath: "/fittingjob-config"}
+
+// TestCronJobRich spells out the whole CronJob for a FittingJob that sets
+// every field the generator copies.
+func TestCronJobRich(t *testing.T) {
+	fj := richFixture()
+	in := richFixture() // an untouched copy to build the expectation from
+	want := &batchv1.CronJob{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:            "ihpa-web-cpu",
+			Namespace:       "team-a",
+			Labels:          map[string]string{"app.kubernetes.io/managed-by": "fittingjob-controller"},
+			OwnerReferences: []metav1.OwnerReference{OwnerReference(fj)},
+		},
+		Spec: batchv1.CronJobSpec{
+			Schedule:                   "30 2 * * 1", // spec.schedule wins over executeOn
+			TimeZone:                   ptrTo("Asia/Tokyo"),
+			StartingDeadlineSeconds:    ptrTo[int64](300),
+			ConcurrencyPolicy:          batchv1.ReplaceConcurrent,
+			Suspend:                    ptrTo(true),
+			SuccessfulJobsHistoryLimit: ptrTo[int32](1),
+			FailedJobsHistoryLimit:     ptrTo[int32](5),
+			JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{
+				ActiveDeadlineSeconds: ptrTo[int64](3600),
+				BackoffLimit:          ptrTo[int32](2),
+				Completions:           ptrTo[int32](1),
+				Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
+					Affinity:           in.Spec.Affinity,
+					ImagePullSecrets:   []corev1.LocalObjectReference{{Name: "pull-secret"}},
+					NodeSelector:       map[string]string{"kubernetes.io/os": "linux"},
+					ServiceAccountName: "ihpa-web",
+					Tolerations:        in.Spec.Tolerations,
+					RestartPolicy:      corev1.RestartPolicyOnFailure,
+					Volumes: []corev1.Volume{
+						in.Spec.Volumes[0], // cache
+						in.Spec.Volumes[1], // certs
+						configVolume("ihpa-web-cpu-config"),
+					},
+					Containers: []corev1.Container{{
+						Name:    "fittingjob",
+						Image:   "cyberagentoss/intelligent-hpa-fittingjob:latest",
+						Command: []string{"python", "train.py"},
+						Args:    []string{"--verbose"},
+						Env:     in.Spec.Env,
+						EnvFrom: []corev1.EnvFromSource{
+							in.Spec.EnvFrom[0],                   // the spec's envFrom first,
+							in.Spec.Provider.Datadog.KeysFrom[0], // then the Datadog keys
+						},
+						Resources: corev1.ResourceRequirements{
+							Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("500m")},
+							Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("1Gi")},
+						},
+						VolumeMounts: []corev1.VolumeMount{
+							{Name: "cache", MountPath: "/cache"},
+							{Name: "certs", MountPath: "/certs"},
+							configMount,
+						},
+						ImagePullPolicy: corev1.PullIfNotPresent,
+					}},
+				}},
+			}},
+		},
+	}
+	if diff := cmp.Diff(want, CronJob(fj)); diff != "" {
+		t.Errorf("CronJob (-want +got):\n%s", diff)
+	}
+}
+
+// TestCronJobMinimal is the other end: a FittingJob that sets nothing the
+// generator copies still gets a runnable CronJob with the defaults.
+func TestCronJobMinimal(t *testing.T) {
+	fj := &ihpav1beta2.FittingJob{
+		ObjectMeta: metav1.ObjectMeta{Name: "fj", Namespace: "ns", UID: "uid-1"},
+		Spec: ihpav1beta2.FittingJobSpec{
+			Metric:   ihpav1beta2.MetricIdentifier{Name: "m"},
+			Provider: ihpav1beta2.Provider{Prometheus: &ihpav1beta2.PrometheusProvider{URL: "http://p"}},
+		},
+	}
+	want := &batchv1.CronJob{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:            "fj",
+			Namespace:       "ns",
+			Labels:          map[string]string{"app.kubernetes.io/managed-by": "fittingjob-controller"},
+			OwnerReferences: []metav1.OwnerReference{OwnerReference(fj)},
+		},
+		Spec: batchv1.CronJobSpec{
+			Schedule:          Schedule(fj),
+			ConcurrencyPolicy: batchv1.ForbidConcurrent,
+			JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{
+				Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
+					RestartPolicy: corev1.RestartPolicyOnFailure,
+					Volumes:       []corev1.Volume{configVolume("fj-config")},
+					Containers: []corev1.Container{{
+						Name:         "fittingjob",
+						Image:        "cyberagentoss/intelligent-hpa-fittingjob:latest",
+						VolumeMounts: []corev1.VolumeMount{configMount},
+					}},
+				}},
+			}},
+		},
+	}
+	if diff := cmp.Diff(want, CronJob(fj)); diff != "" {
+		t.Errorf("CronJob (-want +got):\n%s", diff)
+	}
+}
+
+func TestCronJobImage(t *testing.T) {
+	for _, tc := range []struct{ image, want string }{
+		{"", "cyberagentoss/intelligent-hpa-fittingjob:latest"},
+		{"your-job-image:v1", "your-job-image:v1"},
+	} {
+		fj := prometheusFixture()
+		fj.Spec.Image = tc.image
+		if got := CronJob(fj).Spec.JobTemplate.Spec.Template.Spec.Containers[0].Image; got != tc.want {
+			t.Errorf("image %q: container image = %q, want %q", tc.image, got, tc.want)
+		}
+	}
+}
+
+func TestCronJobConcurrencyPolicy(t *testing.T) {
+	for _, tc := range []struct {
+		spec, want batchv1.ConcurrencyPolicy
+	}{
+		{"", batchv1.ForbidConcurrent},
+		{batchv1.AllowConcurrent, batchv1.AllowConcurrent},
+		{batchv1.ForbidConcurrent, batchv1.ForbidConcurrent},
+		{batchv1.ReplaceConcurrent, batchv1.ReplaceConcurrent},
+	} {
+		fj := prometheusFixture()
+		fj.Spec.ConcurrencyPolicy = tc.spec
+		if got := CronJob(fj).Spec.ConcurrencyPolicy; got != tc.want {
+			t.Errorf("spec %q: concurrencyPolicy = %q, want %q", tc.spec, got, tc.want)
+		}
+	}
+}
+
+// TestCronJobEnvFrom pins the order (spec envFrom, then keysFrom) and that
+// no empty list appears where an API server would return none (cmp tells
+// nil from empty).
+func TestCronJobEnvFrom(t *testing.T) {
+	common := corev1.EnvFromSource{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "common"}}}
+	keys := corev1.EnvFromSource{SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "datadog-keys"}}}
+	for _, tc := range []struct {
+		name     string
+		envFrom  []corev1.EnvFromSource
+		provider ihpav1beta2.Provider
+		want     []corev1.EnvFromSource
+	}{
+		{"neither", nil, ihpav1beta2.Provider{Datadog: &ihpav1beta2.DatadogProvider{APIKey: "a", AppKey: "b"}}, nil},
+		{"envFrom only", []corev1.EnvFromSource{common}, ihpav1beta2.Provider{Datadog: &ihpav1beta2.DatadogProvider{APIKey: "a", AppKey: "b"}}, []corev1.EnvFromSource{common}},
+		{"keysFrom only", nil, ihpav1beta2.Provider{Datadog: &ihpav1beta2.DatadogProvider{KeysFrom: []corev1.EnvFromSource{keys}}}, []corev1.EnvFromSource{keys}},
+		{"envFrom then keysFrom", []corev1.EnvFromSource{common}, ihpav1beta2.Provider{Datadog: &ihpav1beta2.DatadogProvider{KeysFrom: []corev1.EnvFromSource{keys}}}, []corev1.EnvFromSource{common, keys}},
+		{"prometheus", []corev1.EnvFromSource{common}, ihpav1beta2.Provider{Prometheus: &ihpav1beta2.PrometheusProvider{URL: "http://p"}}, []corev1.EnvFromSource{common}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fj := prometheusFixture()
+			fj.Spec.EnvFrom = tc.envFrom
+			fj.Spec.Provider = tc.provider
+			got := CronJob(fj).Spec.JobTemplate.Spec.Template.Spec.Containers[0].EnvFrom
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("envFrom (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestCronJobScheduleFollowsSchedule ties the CronJob to Schedule, which
+// schedule_test.go covers in detail.
+func TestCronJobScheduleFollowsSchedule(t *testing.T) {
+	fj := compatibilityFixture(t)
+	if got, want := CronJob(fj).Spec.Schedule, "5 12 * * *"; got != want {
+		t.Errorf("schedule = %q, want %q", got, want)
+	}
+}
+
+func BenchmarkCronJob(b *testing.B) {
+	fj := richFixture()
+	b.ReportAllocs()
+	for b.Loop() {
+		CronJob(fj)
+	}
+}
