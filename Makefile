@@ -36,8 +36,7 @@ control-plane:
 	hack/cluster/build.sh $(BIN)
 
 integration-test: control-plane
-	$(BIN)/localcluster --dir $(CURDIR)/.cluster/test --bin $(BIN) run -- \
-		$(GO) test -tags integration -count=1 -timeout 30m -v ./pkg/integration/...
+	$(BIN)/localcluster --dir $(CURDIR)/.cluster/test --bin $(BIN) run -- hack/integration.sh -v
 
 ## run: start a local control plane, install manifests/ and a sample, run the controller
 run: control-plane build

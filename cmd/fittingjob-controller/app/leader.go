@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -18,26 +18,38 @@ import (
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/controller"
 )
 
-// leaderElection holds the flags of leader election on a Lease, which lets
+// LeaderElection holds the flags of leader election on a Lease, which lets
 // several replicas run with only one of them writing.
-type leaderElection struct {
-	enabled       bool
-	namespace     string
-	name          string
-	identity      string
-	leaseDuration time.Duration
-	renewDeadline time.Duration
-	retryPeriod   time.Duration
+type LeaderElection struct {
+	Enabled       bool
+	Namespace     string
+	Name          string
+	Identity      string
+	LeaseDuration time.Duration
+	RenewDeadline time.Duration
+	RetryPeriod   time.Duration
 }
 
-func (l *leaderElection) addFlags(fs *flag.FlagSet) {
-	fs.BoolVar(&l.enabled, "leader-elect", false, "Run workers only while holding the leader Lease, so that several replicas can run.")
-	fs.StringVar(&l.namespace, "leader-elect-namespace", os.Getenv("POD_NAMESPACE"), "Namespace of the leader Lease. Default: $POD_NAMESPACE.")
-	fs.StringVar(&l.name, "leader-elect-lease-name", controller.Name, "Name of the leader Lease.")
-	fs.StringVar(&l.identity, "leader-elect-id", os.Getenv("POD_NAME"), "Identity of this replica in the Lease. Default: $POD_NAME, else the host name.")
-	fs.DurationVar(&l.leaseDuration, "leader-elect-lease-duration", 15*time.Second, "How long a standby waits before taking over a Lease that is not renewed.")
-	fs.DurationVar(&l.renewDeadline, "leader-elect-renew-deadline", 10*time.Second, "How long the leader keeps trying to renew before it stops.")
-	fs.DurationVar(&l.retryPeriod, "leader-elect-retry-period", 2*time.Second, "How often candidates try to acquire or renew the Lease.")
+func newLeaderElection() LeaderElection {
+	return LeaderElection{
+		Namespace:     os.Getenv("POD_NAMESPACE"),
+		Name:          controller.Name,
+		Identity:      os.Getenv("POD_NAME"),
+		LeaseDuration: 15 * time.Second,
+		RenewDeadline: 10 * time.Second,
+		RetryPeriod:   2 * time.Second,
+	}
+}
+
+// AddFlags adds the leader election flags to fs.
+func (l *LeaderElection) AddFlags(fs *flag.FlagSet) {
+	fs.BoolVar(&l.Enabled, "leader-elect", false, "Run workers only while holding the leader Lease, so that several replicas can run.")
+	fs.StringVar(&l.Namespace, "leader-elect-namespace", l.Namespace, "Namespace of the leader Lease. Default: $POD_NAMESPACE.")
+	fs.StringVar(&l.Name, "leader-elect-lease-name", l.Name, "Name of the leader Lease.")
+	fs.StringVar(&l.Identity, "leader-elect-id", l.Identity, "Identity of this replica in the Lease. Default: $POD_NAME, else the host name.")
+	fs.DurationVar(&l.LeaseDuration, "leader-elect-lease-duration", l.LeaseDuration, "How long a standby waits before taking over a Lease that is not renewed.")
+	fs.DurationVar(&l.RenewDeadline, "leader-elect-renew-deadline", l.RenewDeadline, "How long the leader keeps trying to renew before it stops.")
+	fs.DurationVar(&l.RetryPeriod, "leader-elect-retry-period", l.RetryPeriod, "How often candidates try to acquire or renew the Lease.")
 }
 
 // elector runs the controller while this replica leads.
@@ -49,11 +61,11 @@ type elector struct {
 	run      func(ctx context.Context) error
 }
 
-func (l *leaderElection) newElector(client kubernetes.Interface, run func(context.Context) error) (*elector, error) {
-	if l.namespace == "" {
+func (l *LeaderElection) newElector(client kubernetes.Interface, run func(context.Context) error) (*elector, error) {
+	if l.Namespace == "" {
 		return nil, errors.New("--leader-elect needs --leader-elect-namespace (or $POD_NAMESPACE)")
 	}
-	identity := l.identity
+	identity := l.Identity
 	if identity == "" {
 		host, err := os.Hostname()
 		if err != nil {
@@ -61,19 +73,19 @@ func (l *leaderElection) newElector(client kubernetes.Interface, run func(contex
 		}
 		identity = host
 	}
-	lock, err := resourcelock.New(resourcelock.LeasesResourceLock, l.namespace, l.name,
+	lock, err := resourcelock.New(resourcelock.LeasesResourceLock, l.Namespace, l.Name,
 		client.CoreV1(), client.CoordinationV1(), resourcelock.ResourceLockConfig{Identity: identity})
 	if err != nil {
 		return nil, fmt.Errorf("creating the leader Lease lock: %w", err)
 	}
-	watchdog := leaderelection.NewLeaderHealthzAdaptor(l.renewDeadline)
+	watchdog := leaderelection.NewLeaderHealthzAdaptor(l.RenewDeadline)
 	return &elector{
 		config: leaderelection.LeaderElectionConfig{
 			Lock:            lock,
-			Name:            l.name,
-			LeaseDuration:   l.leaseDuration,
-			RenewDeadline:   l.renewDeadline,
-			RetryPeriod:     l.retryPeriod,
+			Name:            l.Name,
+			LeaseDuration:   l.LeaseDuration,
+			RenewDeadline:   l.RenewDeadline,
+			RetryPeriod:     l.RetryPeriod,
 			ReleaseOnCancel: true,
 			WatchDog:        watchdog,
 		},

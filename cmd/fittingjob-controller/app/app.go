@@ -1,0 +1,142 @@
+// Package app runs the FittingJob controller: it builds the clients and
+// informers, and runs the controller (under leader election when asked)
+// beside its health probes. The binary and the integration tests share it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	kubeinformers "k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/klog/v2"
+
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/controller"
+	clientset "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned"
+	ihpascheme "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned/scheme"
+	ihpainformers "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/informers/externalversions"
+)
+
+// Options configure the controller process; the binary's flags set them.
+type Options struct {
+	// Kubeconfig is a kubeconfig path; empty means in-cluster configuration.
+	// RestConfig, when set, is used instead.
+	Kubeconfig string
+	RestConfig *rest.Config
+
+	Namespace      string
+	Workers        int
+	ResyncPeriod   time.Duration
+	QPS            float32
+	Burst          int
+	ProbeAddress   string
+	LeaderElection LeaderElection
+}
+
+// NewOptions returns the defaults of the binary's flags.
+func NewOptions() Options {
+	return Options{
+		Workers:        4,
+		ResyncPeriod:   10 * time.Minute,
+		QPS:            50,
+		Burst:          100,
+		ProbeAddress:   ":8081",
+		LeaderElection: newLeaderElection(),
+	}
+}
+
+// Run runs the controller until ctx is done, then drains the workers and
+// returns.
+func Run(ctx context.Context, opts Options) error {
+	logger := klog.FromContext(ctx)
+
+	config := opts.RestConfig
+	if config == nil {
+		var err error
+		if config, err = clientcmd.BuildConfigFromFlags("", opts.Kubeconfig); err != nil {
+			return fmt.Errorf("loading client configuration: %w", err)
+		}
+	}
+	config = rest.CopyConfig(config)
+	config.QPS, config.Burst = opts.QPS, opts.Burst
+	config = rest.AddUserAgent(config, controller.Name)
+
+	kubeClient, err := kubernetes.NewForConfig(config)
+	if err != nil {
+		return fmt.Errorf("creating Kubernetes client: %w", err)
+	}
+	ihpaClient, err := clientset.NewForConfig(config)
+	if err != nil {
+		return fmt.Errorf("creating FittingJob client: %w", err)
+	}
+
+	ihpaInformers := ihpainformers.NewSharedInformerFactoryWithOptions(ihpaClient, opts.ResyncPeriod,
+		ihpainformers.WithNamespace(opts.Namespace),
+		ihpainformers.WithTransform(controller.DropManagedFields))
+	// Only the controller's own children are cached, not every ConfigMap
+	// and CronJob in the cluster.
+	kubeInformers := kubeinformers.NewSharedInformerFactoryWithOptions(kubeClient, opts.ResyncPeriod,
+		kubeinformers.WithNamespace(opts.Namespace),
+		kubeinformers.WithTweakListOptions(controller.ManagedBySelector),
+		kubeinformers.WithTransform(controller.DropManagedFields))
+
+	if err := ihpascheme.AddToScheme(scheme.Scheme); err != nil {
+		return fmt.Errorf("registering FittingJob types: %w", err)
+	}
+	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
+	broadcaster.StartStructuredLogging(3)
+	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: kubeClient.CoreV1().Events(opts.Namespace)})
+	defer broadcaster.Shutdown()
+	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: controller.Name})
+
+	c, err := controller.New(kubeClient, ihpaClient,
+		ihpaInformers.Ihpa().V1beta2().FittingJobs(),
+		kubeInformers.Core().V1().ConfigMaps(),
+		kubeInformers.Batch().V1().CronJobs(),
+		recorder)
+	if err != nil {
+		return err
+	}
+
+	// Every replica keeps warm caches, so that a standby takes over at once
+	// and reports ready; only the leader runs workers.
+	ihpaInformers.Start(ctx.Done())
+	kubeInformers.Start(ctx.Done())
+	defer ihpaInformers.Shutdown()
+	defer kubeInformers.Shutdown()
+
+	health := newHealthServer(opts.ProbeAddress, c.HasSynced)
+	runController := func(ctx context.Context) error { return c.Run(ctx, opts.Workers) }
+	if opts.LeaderElection.Enabled {
+		elector, err := opts.LeaderElection.newElector(kubeClient, runController)
+		if err != nil {
+			return err
+		}
+		health.addLivenessCheck(elector.check)
+		runController = elector.runElected
+	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		if err := health.serve(ctx); err != nil {
+			cancel(fmt.Errorf("serving probes: %w", err))
+		}
+	}()
+	if err := runController(ctx); err != nil {
+		return err
+	}
+	if cause := context.Cause(ctx); !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	logger.Info("Stopped")
+	return nil
+}
