@@ -2,10 +2,10 @@
 # Builds etcd, kube-apiserver, kube-controller-manager and the localcluster
 # launcher into $1 (default: <repo>/.bin).
 #
-# `go build -o` reuses Go's build cache, so a rebuild after a cache-warm run
-# only relinks; on top of that each binary is skipped entirely while it is
-# newer than go.sum and every .go file in this module, so a no-op run is
-# nearly free (linking kube-apiserver alone costs tens of seconds here).
+# `go build -o` reuses Go's build cache, so after a code change only the
+# affected packages compile and the binary relinks. A binary newer than all
+# of its inputs is not even relinked (linking kube-apiserver alone takes tens
+# of seconds here), which makes a no-op run nearly free.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,21 +21,24 @@ ldflags="-X k8s.io/component-base/version.gitVersion=v1.37.2
  -X k8s.io/component-base/version.gitTreeState=clean"
 
 cd "$here"
-# Newest input: go.sum covers dependency changes, the .go files our own code.
-inputs=(go.mod go.sum)
-while IFS= read -r -d '' f; do inputs+=("$f"); done < <(find . -name '*.go' -print0)
 
-fresh() { # fresh BIN: true if BIN exists and is newer than every input
-	local bin="$1" f
+# fresh BIN CMD: BIN exists and is newer than everything CMD is built from:
+# this script (flags), go.mod/go.sum (dependencies), the command's own
+# sources and any shared .go file outside cmd/.
+fresh() {
+	local bin="$1" cmd="$2" f
 	[[ -x "$bin" ]] || return 1
-	for f in "${inputs[@]}"; do
+	for f in build.sh go.mod go.sum; do
 		[[ "$bin" -nt "$f" ]] || return 1
 	done
+	while IFS= read -r -d '' f; do
+		[[ "$bin" -nt "$f" ]] || return 1
+	done < <(find . -name '*.go' \( -path "./cmd/$cmd/*" -o -not -path './cmd/*' \) -print0)
 }
 
 for cmd in etcd kube-apiserver kube-controller-manager localcluster; do
-	if fresh "$out/$cmd"; then
-		echo "build.sh: $cmd up to date"
+	if fresh "$out/$cmd" "$cmd"; then
+		echo "build.sh: $cmd is up to date"
 		continue
 	fi
 	echo "build.sh: building $cmd"

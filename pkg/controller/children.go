@@ -7,6 +7,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/klog/v2"
 
@@ -40,6 +41,11 @@ func syncChild[T metav1.Object](ctx context.Context, c *Controller, fj *ihpav1be
 	namespace, name := desired.GetNamespace(), desired.GetName()
 
 	live, err := kind.cached(namespace, name)
+	if apierrors.IsNotFound(err) && reportedConflict(fj, kind.name) {
+		// Most likely the foreign object is still there: read it rather
+		// than send a create bound to fail at every resync.
+		live, err = kind.get(ctx, namespace, name)
+	}
 	switch {
 	case apierrors.IsNotFound(err):
 		created, err := kind.create(ctx, desired)
@@ -78,6 +84,13 @@ func syncChild[T metav1.Object](ctx context.Context, c *Controller, fj *ihpav1be
 	klog.FromContext(ctx).V(1).Info("Updated child", "kind", kind.name, "name", name)
 	c.recorder.Eventf(fj, corev1.EventTypeNormal, ReasonUpdated, "Updated %s %s", kind.name, name)
 	return updated, nil
+}
+
+// reportedConflict reports whether fj's status says that a foreign object
+// holds the name of its child of kind.
+func reportedConflict(fj *ihpav1beta2.FittingJob, kind string) bool {
+	ready := meta.FindStatusCondition(fj.Status.Conditions, ConditionReady)
+	return ready != nil && ready.Reason == kind+"Conflict"
 }
 
 // controls reports whether the FittingJob may write child. It does when

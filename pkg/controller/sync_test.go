@@ -298,15 +298,19 @@ func TestSyncRefusesObjectsItDoesNotControl(t *testing.T) {
 		configMaps []*corev1.ConfigMap
 		cronJobs   []*batchv1.CronJob
 		uncached   []runtime.Object
-		// reads are the API reads sync needs to find the conflict.
-		reads  []core.Action
-		reason string
-		object string
+		// reads are the API requests sync needs to find the conflict, and
+		// rereads those it needs once the conflict is reported.
+		reads, rereads []core.Action
+		reason         string
+		object         string
 	}{
 		"ConfigMap without our label or owner, not cached": {
 			uncached: []runtime.Object{&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web-config"}}},
 			reads: []core.Action{
 				createAction(configMapsResource, desiredConfigMap(t, fj)),
+				getAction(configMapsResource, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web-config"}}),
+			},
+			rereads: []core.Action{
 				getAction(configMapsResource, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web-config"}}),
 			},
 			reason: "ConfigMapConflict", object: "ConfigMap default/web-config",
@@ -351,7 +355,7 @@ func TestSyncRefusesObjectsItDoesNotControl(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkActions(t, tc.reads, actions)
+			checkActions(t, tc.rereads, actions)
 			checkEvents(t, nil, f.events())
 		})
 	}

@@ -27,7 +27,7 @@ import (
 // exactly as SPEC.md sections 3 to 5 describe them.
 func TestChildrenAreCreatedAsSpecified(t *testing.T) {
 	ns := newNamespace(t)
-	startController(t)
+	startController(t, ns)
 	fj := loadFittingJob(t, "manifests/samples/original/fittingjob.yaml")
 	fj.Namespace = ns
 	createFittingJob(t, fj)
@@ -127,7 +127,7 @@ func checkConfigVolume(t *testing.T, pod corev1.PodSpec, configMap string) {
 
 func TestScheduleFollowsExecuteOnAndKeepsItsMinute(t *testing.T) {
 	ns := newNamespace(t)
-	rc := startController(t)
+	rc := startController(t, ns)
 	fj := prometheusFittingJob(ns, "midnight")
 	fj.Spec.ExecuteOn = ptrTo[int32](0)
 	createFittingJob(t, fj)
@@ -149,7 +149,7 @@ func TestScheduleFollowsExecuteOnAndKeepsItsMinute(t *testing.T) {
 	cj := getCronJob(t, ns, fj.Name)
 
 	rc.stop()
-	startController(t)
+	startController(t, ns)
 	time.Sleep(3 * time.Second) // several resyncs
 	if after := getCronJob(t, ns, fj.Name); after.Spec.Schedule != want || after.ResourceVersion != cj.ResourceVersion {
 		t.Errorf("after a restart: schedule %q (resourceVersion %s), want %q unchanged (%s)",
@@ -162,7 +162,7 @@ func TestScheduleFollowsExecuteOnAndKeepsItsMinute(t *testing.T) {
 // by resyncs or by a restart.
 func TestSteadyStateWritesNothing(t *testing.T) {
 	ns := newNamespace(t)
-	rc := startController(t)
+	rc := startController(t, ns)
 	var names []string
 	for _, fj := range sampleFittingJobs(t, ns) {
 		createFittingJob(t, fj)
@@ -173,14 +173,14 @@ func TestSteadyStateWritesNothing(t *testing.T) {
 	}
 	before := resourceVersions(t, ns)
 
-	sent := rc.requests.mutatingCount()
+	sent := rc.requests.settle(t)
 	time.Sleep(3500 * time.Millisecond) // three resync periods
 	if writes := rc.requests.mutatingSince(sent); len(writes) > 0 {
 		t.Errorf("mutating requests over three resyncs: %v", writes)
 	}
 	rc.stop()
 
-	rc = startController(t)
+	rc = startController(t, ns)
 	time.Sleep(3500 * time.Millisecond)
 	if writes := rc.requests.mutatingSince(0); len(writes) > 0 {
 		t.Errorf("mutating requests after a restart: %v", writes)
@@ -247,7 +247,7 @@ func resourceVersions(t *testing.T, namespace string) map[string]string {
 
 func TestDriftIsRepaired(t *testing.T) {
 	ns := newNamespace(t)
-	startController(t)
+	startController(t, ns)
 	fj := prometheusFittingJob(ns, "drift")
 	fj.Spec.Image = "fitting:v1"
 	createFittingJob(t, fj)
@@ -340,13 +340,13 @@ func TestObjectsItDoesNotControlAreLeftAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc := startController(t)
+	rc := startController(t, ns)
 	fj := createFittingJob(t, prometheusFittingJob(ns, "taken"))
 	fj = waitCondition(t, ns, fj.Name, metav1.ConditionFalse, "ConfigMapConflict")
 
 	// No hot loop: over three resyncs nothing is written, the status
 	// included, and the foreign ConfigMap is untouched.
-	sent := rc.requests.mutatingCount()
+	sent := rc.requests.settle(t)
 	time.Sleep(3500 * time.Millisecond)
 	if writes := rc.requests.mutatingSince(sent); len(writes) > 0 {
 		t.Errorf("mutating requests while in conflict: %v", writes)
@@ -367,7 +367,7 @@ func TestObjectsItDoesNotControlAreLeftAlone(t *testing.T) {
 
 func TestDeletingAFittingJobRemovesItsChildren(t *testing.T) {
 	ns := newNamespace(t)
-	startController(t)
+	startController(t, ns)
 	fj := createFittingJob(t, prometheusFittingJob(ns, "doomed"))
 	waitReady(t, ns, fj.Name)
 
@@ -385,7 +385,7 @@ func TestDeletingAFittingJobRemovesItsChildren(t *testing.T) {
 // makes it, runs the fitting container with its configuration mounted.
 func TestManualRunFromTheCronJob(t *testing.T) {
 	ns := newNamespace(t)
-	startController(t)
+	startController(t, ns)
 	fj := createFittingJob(t, prometheusFittingJob(ns, "manual"))
 	waitReady(t, ns, fj.Name)
 	cj := getCronJob(t, ns, "manual")
@@ -487,7 +487,7 @@ func TestInvalidFittingJobsAreRefused(t *testing.T) {
 // FittingJob reports it instead of the controller retrying forever.
 func TestRefusedChildIsReported(t *testing.T) {
 	ns := newNamespace(t)
-	startController(t)
+	startController(t, ns)
 	fj := prometheusFittingJob(ns, "mars")
 	fj.Spec.TimeZone = ptrTo("Mars/Olympus_Mons")
 	fj = createFittingJob(t, fj)

@@ -69,10 +69,11 @@ type runningController struct {
 	requests *requestLog
 }
 
-// startController runs the controller until the test ends (or stop). At
+// startController runs the controller, restricted to namespace so that
+// tests do not see each other's objects, until the test ends (or stop). At
 // the end it fails the test if the API server denied the controller
 // anything: the shipped RBAC must be enough.
-func startController(t *testing.T, configure ...func(*app.Options)) *runningController {
+func startController(t *testing.T, namespace string, configure ...func(*app.Options)) *runningController {
 	t.Helper()
 	requests := &requestLog{}
 	config := rest.CopyConfig(controllerConfig)
@@ -80,6 +81,7 @@ func startController(t *testing.T, configure ...func(*app.Options)) *runningCont
 
 	opts := app.NewOptions()
 	opts.RestConfig = config
+	opts.Namespace = namespace
 	opts.ProbeAddress = ""
 	opts.ResyncPeriod = time.Second
 	opts.Workers = 4
@@ -143,6 +145,21 @@ func (l *requestLog) mutatingSince(n int) []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]string(nil), l.mutating[n:]...)
+}
+
+// settle waits until no mutating request has been sent for a second (the
+// event recorder posts asynchronously) and returns the count.
+func (l *requestLog) settle(t *testing.T) int {
+	t.Helper()
+	last := l.mutatingCount()
+	eventually(t, 30*time.Second, "the controller to settle", func(context.Context) (bool, error) {
+		time.Sleep(time.Second)
+		n := l.mutatingCount()
+		settled := n == last
+		last = n
+		return settled, nil
+	})
+	return last
 }
 
 func (l *requestLog) mutatingCount() int {

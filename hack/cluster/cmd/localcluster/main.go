@@ -21,8 +21,10 @@
 // SIGTERM, start again with the same flags and port, wait for /readyz. After
 // each successful restart DIR/apiserver-restarts holds the number of restarts
 // done so far, so a test can wait for it to change rather than race the old
-// instance's /readyz. A SIGUSR1 that arrives while a restart is pending or
-// running is merged into it.
+// instance's /readyz. A restart takes about 5s plus startup: with watches
+// open, kube-apiserver sits in its 60s graceful shutdown, so it gets SIGKILL
+// after the usual 5s grace. SIGUSR1s received while one restart is still
+// queued are merged into it.
 //
 // --apiserver-flag and --kcm-flag may repeat; they are appended after the
 // launcher's own flags, so for single-valued flags they win (e.g.
@@ -102,6 +104,12 @@ func run() int {
 	if len(args) == 0 {
 		flags.Usage()
 		return 2
+	}
+
+	// Fail a typo now, not after a control plane has been built for it.
+	if _, err := exec.LookPath(args[0]); err != nil {
+		fmt.Fprintf(os.Stderr, "localcluster: %v\n", err)
+		return 127
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -275,7 +283,11 @@ func (c *cluster) up(ctx context.Context, dir, bin string, apiserverFlags, kcmFl
 	c.apiserverArgs = append([]string{
 		"--etcd-servers=" + etcdURL,
 		"--bind-address=127.0.0.1",
+		// Advertise loopback rather than whatever host interface exists
+		// (there may be none); Endpoints may not hold loopback IPs, so the
+		// `kubernetes` Service's endpoints go unmanaged. No pod runs anyway.
 		"--advertise-address=127.0.0.1",
+		"--endpoint-reconciler-type=none",
 		"--secure-port=" + strconv.Itoa(ports[2]),
 		// Our CA signs the serving cert (instead of kube-apiserver
 		// self-signing into --cert-dir) so ca.crt verifies it across restarts.

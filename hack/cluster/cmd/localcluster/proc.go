@@ -60,7 +60,7 @@ func (p *proc) stop(sig os.Signal) {
 	select {
 	case <-p.done:
 	case <-time.After(stopGrace):
-		fmt.Fprintf(os.Stderr, "localcluster: %s ignored %v for %s, killing it\n", p.name, sig, stopGrace)
+		fmt.Fprintf(os.Stderr, "localcluster: %s still running %s after %v, sending SIGKILL\n", p.name, stopGrace, sig)
 		_ = p.cmd.Process.Kill()
 		<-p.done
 	}
