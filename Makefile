@@ -9,9 +9,10 @@ GO    ?= go
 
 all: build
 
-## build: the controller binary in .bin/
+## build: the controller and the kubectl plugin in .bin/
 build:
 	$(GO) build -o $(BIN)/fittingjob-controller ./cmd/fittingjob-controller
+	$(GO) build -o $(BIN)/kubectl-fittingjob ./cmd/kubectl-fittingjob
 
 ## generate: regenerate deep-copy, clientset, listers, informers and the CRD
 generate:
@@ -35,7 +36,7 @@ unit-test:
 control-plane:
 	hack/cluster/build.sh $(BIN)
 
-integration-test: control-plane
+integration-test: control-plane build
 	$(BIN)/localcluster --dir $(CURDIR)/.cluster/test --bin $(BIN) run -- hack/integration.sh -v
 
 ## run: start a local control plane, install manifests/ and a sample, run the controller

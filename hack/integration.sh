@@ -8,6 +8,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${KUBECONFIG:?run me through localcluster (make integration-test)}"
 
 kubectl apply -k "${root}/manifests"
+# The namespace-scoped variant, for teams without cluster-wide rights.
+kubectl create namespace fittingjob-team --dry-run=client -o yaml | kubectl apply -f -
+kubectl apply -k "${root}/manifests/namespaced"
 kubectl wait --for condition=Established crd/fittingjobs.ihpa.ake.cyberagent.co.jp --timeout=60s
 cd "${root}"
 exec go test -tags integration -count=1 -timeout 30m "$@" ./pkg/integration/...

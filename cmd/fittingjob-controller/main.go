@@ -24,6 +24,7 @@ func main() {
 	flag.Float64Var(&qps, "kube-api-qps", float64(opts.QPS), "Client-side limit of requests to the API server per second.")
 	flag.IntVar(&opts.Burst, "kube-api-burst", opts.Burst, "Client-side burst of requests to the API server.")
 	flag.StringVar(&opts.ProbeAddress, "health-probe-bind-address", opts.ProbeAddress, "Address of /healthz and /readyz. Empty: disabled.")
+	flag.StringVar(&opts.MetricsAddress, "metrics-bind-address", opts.MetricsAddress, "Address of Prometheus /metrics. Empty: disabled.")
 	opts.LeaderElection.AddFlags(flag.CommandLine)
 	flag.Parse()
 	opts.QPS = float32(qps)

@@ -13,6 +13,7 @@ import (
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/metrics"
 )
 
 // childKind is how sync reads, writes and compares one kind of child, so
@@ -50,6 +51,7 @@ func syncChild[T metav1.Object](ctx context.Context, c *Controller, fj *ihpav1be
 	case apierrors.IsNotFound(err):
 		created, err := kind.create(ctx, desired)
 		if err == nil {
+			metrics.ChildWrites.WithLabelValues(kind.name, "create").Inc()
 			klog.FromContext(ctx).V(1).Info("Created child", "kind", kind.name, "name", name)
 			c.recorder.Eventf(fj, corev1.EventTypeNormal, ReasonCreated, "Created %s %s", kind.name, name)
 			return created, nil
@@ -81,6 +83,7 @@ func syncChild[T metav1.Object](ctx context.Context, c *Controller, fj *ihpav1be
 	if err != nil {
 		return zero, err
 	}
+	metrics.ChildWrites.WithLabelValues(kind.name, "update").Inc()
 	klog.FromContext(ctx).V(1).Info("Updated child", "kind", kind.name, "name", name)
 	c.recorder.Eventf(fj, corev1.EventTypeNormal, ReasonUpdated, "Updated %s %s", kind.name, name)
 	return updated, nil

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/metrics"
 )
 
 // ConditionReady tells whether a FittingJob's ConfigMap and CronJob are in
@@ -61,6 +62,9 @@ func (c *Controller) updateStatus(ctx context.Context, fj *ihpav1beta2.FittingJo
 	}
 	updated := fj.DeepCopy()
 	updated.Status = *status
-	_, err := c.ihpaClient.IhpaV1beta2().FittingJobs(fj.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{})
-	return err
+	if _, err := c.ihpaClient.IhpaV1beta2().FittingJobs(fj.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{}); err != nil {
+		return err
+	}
+	metrics.StatusWrites.Inc()
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -12,7 +13,12 @@ import (
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/metrics"
 )
+
+// resultGone is the sync metric's result for a FittingJob that no longer
+// exists or is being deleted.
+const resultGone = "Gone"
 
 // outcome is what one sync of a FittingJob found, as its Ready condition
 // reports it. err is set only when a retry may help; invalid input and
@@ -29,21 +35,25 @@ type outcome struct {
 func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	logger := klog.FromContext(ctx).WithValues("fittingJob", key)
 	ctx = klog.NewContext(ctx, logger)
+	defer func(start time.Time) { metrics.SyncDuration.Observe(time.Since(start).Seconds()) }(time.Now())
 
 	fj, err := c.fittingJobs.FittingJobs(key.Namespace).Get(key.Name)
 	if apierrors.IsNotFound(err) {
 		logger.V(1).Info("FittingJob is gone; garbage collection removes its children")
+		metrics.Syncs.WithLabelValues(resultGone).Inc()
 		return nil
 	}
 	if err != nil {
 		return err
 	}
 	if fj.DeletionTimestamp != nil {
+		metrics.Syncs.WithLabelValues(resultGone).Inc()
 		return nil
 	}
 
 	status := fj.Status.DeepCopy()
 	result := c.syncChildren(ctx, fj, status)
+	metrics.Syncs.WithLabelValues(result.reason).Inc()
 	if result.reason != ReasonSynced {
 		logger.V(1).Info("FittingJob is not in sync", "reason", result.reason, "message", result.message)
 	}

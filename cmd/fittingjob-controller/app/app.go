@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	corev1 "k8s.io/api/core/v1"
 	kubeinformers "k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -23,6 +24,7 @@ import (
 	clientset "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned"
 	ihpascheme "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned/scheme"
 	ihpainformers "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/informers/externalversions"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/metrics"
 )
 
 // Options configure the controller process; the binary's flags set them.
@@ -32,12 +34,15 @@ type Options struct {
 	Kubeconfig string
 	RestConfig *rest.Config
 
-	Namespace      string
-	Workers        int
-	ResyncPeriod   time.Duration
-	QPS            float32
-	Burst          int
+	Namespace    string
+	Workers      int
+	ResyncPeriod time.Duration
+	QPS          float32
+	Burst        int
+	// ProbeAddress serves /healthz and /readyz, MetricsAddress Prometheus
+	// /metrics; empty disables either.
 	ProbeAddress   string
+	MetricsAddress string
 	LeaderElection LeaderElection
 }
 
@@ -49,6 +54,7 @@ func NewOptions() Options {
 		QPS:            50,
 		Burst:          100,
 		ProbeAddress:   ":8081",
+		MetricsAddress: ":8080",
 		LeaderElection: newLeaderElection(),
 	}
 }
@@ -113,7 +119,7 @@ func Run(ctx context.Context, opts Options) error {
 	defer ihpaInformers.Shutdown()
 	defer kubeInformers.Shutdown()
 
-	health := newHealthServer(opts.ProbeAddress, c.HasSynced)
+	health := newHealthServer(c.HasSynced)
 	runController := func(ctx context.Context) error { return c.Run(ctx, opts.Workers) }
 	if opts.LeaderElection.Enabled {
 		elector, err := opts.LeaderElection.newElector(kubeClient, runController)
@@ -127,8 +133,14 @@ func Run(ctx context.Context, opts Options) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	go func() {
-		if err := health.serve(ctx); err != nil {
+		if err := serve(ctx, opts.ProbeAddress, health.handler()); err != nil {
 			cancel(fmt.Errorf("serving probes: %w", err))
+		}
+	}()
+	go func() {
+		handler := promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{})
+		if err := serve(ctx, opts.MetricsAddress, handler); err != nil {
+			cancel(fmt.Errorf("serving metrics: %w", err))
 		}
 	}()
 	if err := runController(ctx); err != nil {

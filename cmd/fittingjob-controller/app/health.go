@@ -12,13 +12,12 @@ import (
 // healthServer serves /healthz (the process works: for liveness) and
 // /readyz (the caches have synced: for readiness).
 type healthServer struct {
-	address  string
 	synced   func() bool
 	liveness []func(*http.Request) error
 }
 
-func newHealthServer(address string, synced func() bool) *healthServer {
-	return &healthServer{address: address, synced: synced}
+func newHealthServer(synced func() bool) *healthServer {
+	return &healthServer{synced: synced}
 }
 
 func (h *healthServer) addLivenessCheck(check func(*http.Request) error) {
@@ -43,17 +42,22 @@ func (h *healthServer) readyz(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintln(w, "ok")
 }
 
-// serve serves until ctx is done. An empty address disables it.
-func (h *healthServer) serve(ctx context.Context) error {
-	if h.address == "" {
-		return nil
-	}
+// handler routes /healthz and /readyz.
+func (h *healthServer) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", h.healthz)
 	mux.HandleFunc("/readyz", h.readyz)
-	server := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	return mux
+}
 
-	listener, err := net.Listen("tcp", h.address)
+// serve serves handler on address until ctx is done. An empty address
+// disables it.
+func serve(ctx context.Context, address string, handler http.Handler) error {
+	if address == "" {
+		return nil
+	}
+	server := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	listener, err := net.Listen("tcp", address)
 	if err != nil {
 		return err
 	}

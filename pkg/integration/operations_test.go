@@ -1,0 +1,175 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/intelligent-hpa/fittingjob-controller/cmd/fittingjob-controller/app"
+)
+
+func TestMetricsAndProbesAreServed(t *testing.T) {
+	ns := newNamespace(t)
+	metricsAddress, probeAddress := freeAddress(t), freeAddress(t)
+	startController(t, ns, func(o *app.Options) {
+		o.MetricsAddress, o.ProbeAddress = metricsAddress, probeAddress
+	})
+	fj := createFittingJob(t, prometheusFittingJob(ns, "scraped"))
+	waitReady(t, ns, fj.Name)
+
+	eventually(t, 30*time.Second, "/readyz to answer 200", func(context.Context) (bool, error) {
+		code, _ := get(t, "http://"+probeAddress+"/readyz")
+		return code == http.StatusOK, nil
+	})
+	if code, body := get(t, "http://"+probeAddress+"/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz: %d %s", code, body)
+	}
+	code, body := get(t, "http://"+metricsAddress+"/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("/metrics: %d", code)
+	}
+	for _, series := range []string{
+		`workqueue_adds_total{name="fittingjob-controller"}`,
+		`workqueue_depth{name="fittingjob-controller"}`,
+		`workqueue_work_duration_seconds_count{name="fittingjob-controller"}`,
+		`fittingjob_controller_syncs_total{result="Synced"}`,
+		`fittingjob_controller_sync_duration_seconds_count`,
+		`fittingjob_controller_child_writes_total{kind="ConfigMap",verb="create"}`,
+		`fittingjob_controller_child_writes_total{kind="CronJob",verb="create"}`,
+		`fittingjob_controller_status_writes_total`,
+		`rest_client_requests_total{code="201",host=`,
+		`rest_client_request_duration_seconds_count{host=`,
+	} {
+		if !strings.Contains(body, series) {
+			t.Errorf("/metrics has no %s", series)
+		}
+	}
+}
+
+// Two replicas with leader election: only the leader writes; when it
+// stops, the other takes over within the lease duration.
+func TestLeaderElection(t *testing.T) {
+	ns := newNamespace(t)
+	lease := "fittingjob-controller-" + ns
+	elected := func(id string) func(*app.Options) {
+		return func(o *app.Options) {
+			o.LeaderElection.Enabled = true
+			o.LeaderElection.Namespace = "fittingjob-system"
+			o.LeaderElection.Name = lease
+			o.LeaderElection.Identity = id
+			o.LeaderElection.LeaseDuration = 3 * time.Second
+			o.LeaderElection.RenewDeadline = 2 * time.Second
+			o.LeaderElection.RetryPeriod = 500 * time.Millisecond
+		}
+	}
+	first := startController(t, ns, elected("first"))
+	eventually(t, 30*time.Second, "the first replica to lead", func(ctx context.Context) (bool, error) {
+		l, err := kube.CoordinationV1().Leases("fittingjob-system").Get(ctx, lease, metav1.GetOptions{})
+		return err == nil && l.Spec.HolderIdentity != nil && *l.Spec.HolderIdentity == "first", nil
+	})
+	second := startController(t, ns, elected("second"))
+
+	fj := createFittingJob(t, prometheusFittingJob(ns, "led"))
+	waitReady(t, ns, fj.Name)
+	first.requests.settle(t)
+	if writes := second.requests.mutatingSince(0); len(writes) > 0 {
+		t.Errorf("the standby wrote: %v", writes)
+	}
+
+	stopped := time.Now()
+	first.stop()
+	second.requests.settle(t)
+	takeover := createFittingJob(t, prometheusFittingJob(ns, "after"))
+	waitReady(t, ns, takeover.Name)
+	if took := time.Since(stopped); took > 3*time.Second+30*time.Second {
+		t.Errorf("takeover took %v", took)
+	}
+	t.Logf("the standby took over and synced a new FittingJob %v after the leader stopped", time.Since(stopped).Round(time.Millisecond))
+	// The first FittingJob is not written again by the new leader.
+	if writes := second.requests.mutatingSince(0); strings.Contains(strings.Join(writes, " "), "/led") {
+		t.Errorf("the new leader rewrote the first FittingJob's objects: %v", writes)
+	}
+}
+
+func freeAddress(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, fmt.Sprint(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// `kubectl fittingjob run NAME` starts a Job from the FittingJob's CronJob
+// on the real API server (the binary make build puts in .bin).
+func TestPluginRunStartsAJob(t *testing.T) {
+	plugin, err := filepath.Abs(filepath.Join("..", "..", ".bin", "kubectl-fittingjob"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := newNamespace(t)
+	startController(t, ns)
+	fj := createFittingJob(t, prometheusFittingJob(ns, "now"))
+	waitReady(t, ns, fj.Name)
+
+	out, err := exec.Command(plugin, "run", fj.Name, "-n", ns).CombinedOutput()
+	if err != nil {
+		t.Fatalf("kubectl-fittingjob run: %v\n%s", err, out)
+	}
+	name := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(string(out)), "job.batch/"), " created")
+	job, err := kube.BatchV1().Jobs(ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("the Job the plugin reported (%q): %v", out, err)
+	}
+	checkConfigVolume(t, job.Spec.Template.Spec, "now-config")
+	if owner := metav1.GetControllerOf(job); owner == nil || owner.Kind != "CronJob" || owner.Name != fj.Name {
+		t.Errorf("the Job's controller = %+v, want CronJob %s", owner, fj.Name)
+	}
+
+	out, err = exec.Command(plugin, "run", "missing", "-n", ns).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "no FittingJob missing in namespace "+ns) {
+		t.Errorf("run of a missing FittingJob: %v\n%s", err, out)
+	}
+}
+
+// manifests/namespaced: the controller as the ServiceAccount of
+// fittingjob-team, with only Roles in that namespace, scoped with
+// --namespace and electing its leader there. Any cluster-wide request
+// would be denied and fail the test.
+func TestNamespacedInstall(t *testing.T) {
+	const ns = "fittingjob-team"
+	startController(t, ns, func(o *app.Options) {
+		o.RestConfig.Impersonate.UserName = "system:serviceaccount:fittingjob-team:fittingjob-controller"
+		o.LeaderElection.Enabled = true
+		o.LeaderElection.Namespace = ns
+		o.LeaderElection.Identity = "namespaced"
+	})
+	fj := createFittingJob(t, prometheusFittingJob(ns, "team"))
+	t.Cleanup(func() {
+		_ = ihpa.IhpaV1beta2().FittingJobs(ns).Delete(context.Background(), fj.Name, metav1.DeleteOptions{})
+	})
+	waitReady(t, ns, fj.Name)
+}

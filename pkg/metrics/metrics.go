@@ -1,0 +1,89 @@
+// Package metrics holds the controller's Prometheus metrics: its own (syncs
+// and child writes), the workqueue's, and client-go's requests, all in
+// Registry, which the binary serves on /metrics.
+//
+// Importing the package installs the workqueue and client-go providers, as
+// k8s.io/component-base does, so it must be imported before the workqueue
+// is created; the controller package imports it.
+package metrics
+
+import (
+	"context"
+	"net/url"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	clientmetrics "k8s.io/client-go/tools/metrics"
+	"k8s.io/client-go/util/workqueue"
+)
+
+// Registry holds every metric of the process.
+var Registry = prometheus.NewRegistry()
+
+var (
+	// Syncs counts syncs of FittingJobs by result: the Ready condition's
+	// reason (Synced, InvalidSpec, ConfigMapConflict, APIError…), or Gone
+	// for a FittingJob that no longer exists or is being deleted.
+	Syncs = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "fittingjob_controller_syncs_total",
+		Help: "Syncs of FittingJobs by result (the Ready condition's reason, or Gone).",
+	}, []string{"result"})
+
+	// SyncDuration observes how long a sync takes, writes included.
+	SyncDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "fittingjob_controller_sync_duration_seconds",
+		Help:    "Duration of a sync of one FittingJob, API writes included.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+	})
+
+	// ChildWrites counts writes to ConfigMaps and CronJobs by kind and verb.
+	ChildWrites = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "fittingjob_controller_child_writes_total",
+		Help: "Writes of children by kind (ConfigMap, CronJob) and verb (create, update).",
+	}, []string{"kind", "verb"})
+
+	// StatusWrites counts writes of FittingJob status.
+	StatusWrites = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "fittingjob_controller_status_writes_total",
+		Help: "Writes of FittingJob status.",
+	})
+)
+
+var (
+	requestLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "rest_client_request_duration_seconds",
+		Help:    "Latency of requests to the API server, by verb and host.",
+		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+	}, []string{"verb", "host"})
+	requestResults = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "rest_client_requests_total",
+		Help: "Requests to the API server, by status code, method and host.",
+	}, []string{"code", "method", "host"})
+)
+
+func init() {
+	Registry.MustRegister(
+		Syncs, SyncDuration, ChildWrites, StatusWrites,
+		requestLatency, requestResults,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	workqueue.SetProvider(workqueueProvider{})
+	clientmetrics.Register(clientmetrics.RegisterOpts{
+		RequestLatency: latencyAdapter{},
+		RequestResult:  resultAdapter{},
+	})
+}
+
+type latencyAdapter struct{}
+
+func (latencyAdapter) Observe(_ context.Context, verb string, u url.URL, latency time.Duration) {
+	requestLatency.WithLabelValues(verb, u.Host).Observe(latency.Seconds())
+}
+
+type resultAdapter struct{}
+
+func (resultAdapter) Increment(_ context.Context, code, method, host string) {
+	requestResults.WithLabelValues(code, method, host).Inc()
+}
