@@ -37,7 +37,7 @@ var (
 // checks the exact API actions, in the style of client-go's
 // sample-controller.
 type fixture struct {
-	t *testing.T
+	t testing.TB
 
 	// Objects in the informer caches (and in the fake API server).
 	fittingJobs []*ihpav1beta2.FittingJob
@@ -58,7 +58,7 @@ type reactor struct {
 	react          core.ReactionFunc
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	return &fixture{t: t}
 }
 
@@ -106,7 +106,7 @@ func (f *fixture) newController(ctx context.Context) *Controller {
 	return c
 }
 
-func mustAdd(t *testing.T, indexer cache.Indexer, obj any) {
+func mustAdd(t testing.TB, indexer cache.Indexer, obj any) {
 	t.Helper()
 	if err := indexer.Add(obj); err != nil {
 		t.Fatal(err)
@@ -245,7 +245,7 @@ func withReady(fj *ihpav1beta2.FittingJob, reason, message string) *ihpav1beta2.
 	return fj
 }
 
-func desiredConfigMap(t *testing.T, fj *ihpav1beta2.FittingJob) *corev1.ConfigMap {
+func desiredConfigMap(t testing.TB, fj *ihpav1beta2.FittingJob) *corev1.ConfigMap {
 	t.Helper()
 	cm, err := generator.ConfigMap(fj)
 	if err != nil {
@@ -254,7 +254,7 @@ func desiredConfigMap(t *testing.T, fj *ihpav1beta2.FittingJob) *corev1.ConfigMa
 	return cm
 }
 
-func desiredCronJob(t *testing.T, fj *ihpav1beta2.FittingJob) *batchv1.CronJob {
+func desiredCronJob(t testing.TB, fj *ihpav1beta2.FittingJob) *batchv1.CronJob {
 	t.Helper()
 	cj, err := withSpecHash(generator.CronJob(fj))
 	if err != nil {

@@ -57,7 +57,10 @@ type FittingJobSpec struct {
 	// +optional
 	ChangePointDetectionConfig *ChangePointDetectionConfig `json:"changePointDetectionConfig,omitempty"`
 
-	// CustomConfig is passed to the fitting container as it is.
+	// CustomConfig is passed to the fitting container as it is. It shares
+	// the config ConfigMap's 1 MiB limit with the rest of config.json; the
+	// controller reports a FittingJob whose config.json would not fit.
+	// +kubebuilder:validation:MaxLength=1048576
 	// +optional
 	CustomConfig string `json:"customConfig,omitempty"`
 
