@@ -99,7 +99,13 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
 	broadcaster.StartStructuredLogging(3)
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: kubeClient.CoreV1().Events(opts.Namespace)})
+	// Events get a client of their own, so that their rate limit is not
+	// taken from the writes of children.
+	eventClient, err := kubernetes.NewForConfig(config)
+	if err != nil {
+		return fmt.Errorf("creating event client: %w", err)
+	}
+	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: eventClient.CoreV1().Events(opts.Namespace)})
 	defer broadcaster.Shutdown()
 	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: controller.Name})
 
