@@ -54,6 +54,12 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	status := fj.Status.DeepCopy()
 	result := c.syncChildren(ctx, fj, status)
 	metrics.Syncs.WithLabelValues(result.reason).Inc()
+	if apierrors.IsConflict(result.err) {
+		// Someone wrote a child since the cache saw it: the retry, from a
+		// fresher cache, will do. Not worth a status write and an event.
+		logger.V(1).Info("Child changed under the sync, retrying", "err", result.err)
+		return result.err
+	}
 	if result.reason != ReasonSynced {
 		logger.V(1).Info("FittingJob is not in sync", "reason", result.reason, "message", result.message)
 	}

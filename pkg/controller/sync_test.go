@@ -425,6 +425,29 @@ func TestSyncRetriesAPIErrors(t *testing.T) {
 	}, actions)
 }
 
+// A conflict on a child write means the cache was stale: retried, without
+// reporting an error in the status.
+func TestSyncRetriesWriteConflictsQuietly(t *testing.T) {
+	f := newFixture(t)
+	fj := synced(newFittingJob("web"))
+	stored := asStored(desiredCronJob(t, fj))
+	stored.Spec.Schedule = "* * * * *"
+	f.fittingJobs = append(f.fittingJobs, fj)
+	f.configMaps = append(f.configMaps, asStored(desiredConfigMap(t, fj)))
+	f.cronJobs = append(f.cronJobs, stored)
+	conflict := apierrors.NewConflict(cronJobsResource.GroupResource(), "web", errors.New("modified"))
+	f.kubeReactors = append(f.kubeReactors, reactor{"update", "cronjobs", func(core.Action) (bool, runtime.Object, error) {
+		return true, nil, conflict
+	}})
+
+	actions, err := f.sync(fj)
+	if !errors.Is(err, conflict) {
+		t.Fatalf("want the conflict returned for a retry, got %v", err)
+	}
+	checkActions(t, []core.Action{restoredCronJob(t)(fj, nil, stored)}, actions)
+	checkEvents(t, nil, f.events())
+}
+
 func TestSyncReturnsStatusWriteErrors(t *testing.T) {
 	f := newFixture(t)
 	fj := newFittingJob("web")

@@ -172,6 +172,16 @@ func (l *requestLog) mutatingCount() int {
 	return len(l.mutating)
 }
 
+// forgiveForbidden forgets the 403s recorded so far and returns them, for
+// a test that made the API server deny requests on purpose.
+func (l *requestLog) forgiveForbidden() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	forbidden := l.forbidden
+	l.forbidden = nil
+	return forbidden
+}
+
 func (l *requestLog) denied() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
