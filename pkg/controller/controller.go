@@ -15,6 +15,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -99,7 +100,7 @@ func New(
 		return nil, fmt.Errorf("adding FittingJob event handler: %w", err)
 	}
 	children := cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.handleChild,
+		AddFunc:    c.addChild,
 		UpdateFunc: c.updateChild,
 		DeleteFunc: c.handleChild,
 	}
@@ -159,11 +160,17 @@ func (c *Controller) processNextItem(ctx context.Context) bool {
 	defer c.queue.Done(key)
 
 	err := c.sync(ctx, key)
-	if err == nil {
+	switch {
+	case err == nil:
 		c.queue.Forget(key)
 		return true
+	case apierrors.IsConflict(err):
+		// A write met a newer version than the cache had; the retry reads
+		// the fresher cache. Routine, not worth an error log.
+		klog.FromContext(ctx).V(2).Info("Write conflict, requeuing", "fittingJob", key, "err", err)
+	default:
+		utilruntime.HandleErrorWithContext(ctx, err, "Syncing FittingJob failed, requeuing", "fittingJob", key)
 	}
-	utilruntime.HandleErrorWithContext(ctx, err, "Syncing FittingJob failed, requeuing", "fittingJob", key)
 	c.queue.AddRateLimited(key)
 	return true
 }
@@ -189,6 +196,19 @@ func (c *Controller) updateFittingJob(oldObj, newObj any) {
 		return
 	}
 	c.enqueueFittingJob(newObj)
+}
+
+// addChild ignores children that arrive with their controller reference:
+// the controller created them itself (or lists them at start-up, when every
+// FittingJob is queued anyway). Syncing on them would only race the status
+// the creating sync has just written, with a stale copy from the cache.
+// A labelled child without a controller reference is still queued, so that
+// the reference is restored.
+func (c *Controller) addChild(obj any) {
+	if metav1.GetControllerOf(obj.(metav1.Object)) != nil {
+		return
+	}
+	c.handleChild(obj)
 }
 
 func (c *Controller) updateChild(oldObj, newObj any) {

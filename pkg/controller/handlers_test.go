@@ -75,6 +75,36 @@ func TestChildEventsMapToTheOwningFittingJob(t *testing.T) {
 	}
 }
 
+func TestChildAddsAreQueuedOnlyWithoutAController(t *testing.T) {
+	fj := newFittingJob("web")
+	labelled := map[string]string{generator.ManagedByLabel: generator.ManagedByValue}
+	tests := map[string]struct {
+		obj      any
+		enqueued bool
+	}{
+		"created by the controller": {
+			obj: &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web-config", Labels: labelled,
+				OwnerReferences: []metav1.OwnerReference{generator.OwnerReference(fj)}}},
+			enqueued: false,
+		},
+		"labelled, without a controller": {
+			obj:      &batchv1.CronJob{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web", Labels: labelled}},
+			enqueued: true,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t)
+			f.fittingJobs = append(f.fittingJobs, fj)
+			c := f.newController(t.Context())
+			c.addChild(tc.obj)
+			if got := len(queued(c)) == 1; got != tc.enqueued {
+				t.Errorf("enqueued = %v, want %v", got, tc.enqueued)
+			}
+		})
+	}
+}
+
 func TestFittingJobUpdatesThatNeedNoSyncAreSkipped(t *testing.T) {
 	fj := newFittingJob("web")
 	fj.ResourceVersion = "1"
