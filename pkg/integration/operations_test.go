@@ -173,3 +173,30 @@ func TestNamespacedInstall(t *testing.T) {
 	})
 	waitReady(t, ns, fj.Name)
 }
+
+// The FittingJob's status mirrors the CronJob's last schedule and last
+// success times as the CronJob controller records them (written here
+// directly, as kube-controller-manager's cronjob controller would).
+func TestStatusMirrorsTheCronJob(t *testing.T) {
+	ns := newNamespace(t)
+	startController(t, ns)
+	fj := createFittingJob(t, prometheusFittingJob(ns, "mirrored"))
+	waitReady(t, ns, fj.Name)
+
+	scheduled := metav1.NewTime(time.Now().Add(-time.Hour).Truncate(time.Second))
+	succeeded := metav1.NewTime(time.Now().Add(-50 * time.Minute).Truncate(time.Second))
+	cj := getCronJob(t, ns, fj.Name)
+	cj.Status.LastScheduleTime, cj.Status.LastSuccessfulTime = &scheduled, &succeeded
+	if _, err := kube.BatchV1().CronJobs(ns).UpdateStatus(context.Background(), cj, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the FittingJob's status to mirror the CronJob's", func(ctx context.Context) (bool, error) {
+		got, err := ihpa.IhpaV1beta2().FittingJobs(ns).Get(ctx, fj.Name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		s := got.Status
+		return s.LastScheduleTime != nil && s.LastScheduleTime.Equal(&scheduled) &&
+			s.LastSuccessfulTime != nil && s.LastSuccessfulTime.Equal(&succeeded), nil
+	})
+}
