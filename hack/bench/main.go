@@ -5,6 +5,37 @@
 // client doing only the necessary writes, measured side by side in the same
 // run, because the machine is shared and noisy: the ratios are the figures.
 //
+// The controller runs as the real binary (-controller-binary), a
+// subprocess, cluster-wide, as its ServiceAccount; it is stopped while a
+// floor runs, so that it does not reconcile the floor's namespace. Every
+// time ends when an independent watch (the admin's, unthrottled) sees the
+// last FittingJob done, for the controller and for the floor alike. Each
+// run gets its own namespace, deleted afterwards.
+//
+// Phases (-skip any of them):
+//
+//	cold     N FittingJobs exist; start the controller; until all are Ready
+//	         with both children. Floor: list them, then per FittingJob create
+//	         the ConfigMap, the CronJob, and write the status.
+//	online   the controller runs; users create N at once (-concurrency).
+//	         Floor: per FittingJob, the users' create, then the same three
+//	         writes.
+//	steady   N synced, 3 resync periods: watch events and mutating requests.
+//	restart  stop and start the controller: /readyz, all synced once, and
+//	         the writes and mutating requests it sent meanwhile.
+//	memory   RSS and Go heap, then again after -unrelated ConfigMaps without
+//	         the label in another namespace; then, as a positive control, as
+//	         many with the label, which the controller does cache.
+//	storm    users change the image and customConfig of all N at once; until
+//	         both children reflect it. Floor: per FittingJob, the users'
+//	         update, then the ConfigMap and the CronJob updates.
+//
+// The evidence under the table gives, for each measured window, the API
+// server's mutating requests (apiserver_request_total deltas by verb,
+// resource and code), the watch events, the controller's own counters, and
+// the token-bucket minimum of each client's writes: K requests through a
+// client of QPS q and burst b take at least (K - b) / q.
+//
 // It runs inside `localcluster run` (hack/bench/run.sh), which sets
 // KUBECONFIG (admin) and LOCALCLUSTER_DIR (controller.kubeconfig).
 package main

@@ -428,9 +428,11 @@ const memoryPeriods = 3
 type memorySample struct{ rss, heap, live float64 }
 
 // sampleMemory samples the controller's memory k times over d and returns
-// the median RSS, the median live heap and the lowest heap in use: the heap breathes with every
-// resync and garbage collection, and its trough (just after a collection)
-// is the closest to what is live.
+// the median RSS, and the lowest heap in use and live heap. The heap
+// breathes with every resync, and each collection overestimates what is
+// live by what was allocated while it marked (a resync burst allocates
+// fast): the lowest figure over several collections is the closest to the
+// live set.
 func (b *bench) sampleMemory(ctx context.Context, k int, d time.Duration) (memorySample, []memorySample, error) {
 	var samples []memorySample
 	for i := range k {
@@ -464,7 +466,8 @@ func (b *bench) sampleMemory(ctx context.Context, k int, d time.Duration) (memor
 		rss[i], heap[i], live[i] = s.rss, s.heap, s.live
 	}
 	sort.Float64s(heap)
-	return memorySample{rss: median(rss), heap: heap[0], live: median(live)}, samples, nil
+	sort.Float64s(live)
+	return memorySample{rss: median(rss), heap: heap[0], live: live[0]}, samples, nil
 }
 
 func median(v []float64) float64 {
@@ -536,8 +539,12 @@ func (b *bench) memory(ctx context.Context) error {
 	r := b.report
 	r.growthRow("memory", fmt.Sprintf("RSS, %d synced -> + %d unrelated ConfigMaps", o.n, o.unrelated), before.rss, after.rss, 5)
 	r.growthRow("memory", "Go heap in use (lowest sample), same", before.heap, after.heap, 5)
-	r.growthRow("memory", "Go live heap at last GC (next_gc/2), same", before.live, after.live, 5)
-	r.note("memory: RSS median, heap-in-use minimum and live-heap median of %d samples over %v each; samples RSS/heap in use/live heap MiB before: %s; after: %s", k, memoryPeriods*o.resync, formatSamples(beforeSamples), formatSamples(afterSamples))
+	r.growthRow("memory", "Go live heap at last GC (next_gc/2, lowest sample), same", before.live, after.live, 5)
+	r.note("memory: RSS median, heap-in-use and live-heap minimum of %d samples over %v each; samples RSS/heap in use/live heap MiB before: %s; after: %s", k, memoryPeriods*o.resync, formatSamples(beforeSamples), formatSamples(afterSamples))
+	r.note("memory: spread (max/min - 1) within the before window, the resolution of these figures: RSS %.1f%%, heap in use %.1f%%, live heap %.1f%%",
+		spread(beforeSamples, func(m memorySample) float64 { return m.rss }),
+		spread(beforeSamples, func(m memorySample) float64 { return m.heap }),
+		spread(beforeSamples, func(m memorySample) float64 { return m.live }))
 	r.note("%s", st.describe("memory", 0))
 	if err := b.drop(ctx, unrelatedNS); err != nil {
 		return err
@@ -570,6 +577,19 @@ func (b *bench) memory(ctx context.Context) error {
 }
 
 func growth(before, after float64) float64 { return 100 * (after - before) / before }
+
+// spread is how far apart the highest and lowest samples of one figure
+// are, in percent of the lowest.
+func spread(samples []memorySample, figure func(memorySample) float64) float64 {
+	if len(samples) == 0 {
+		return 0
+	}
+	lo, hi := figure(samples[0]), figure(samples[0])
+	for _, s := range samples[1:] {
+		lo, hi = min(lo, figure(s)), max(hi, figure(s))
+	}
+	return growth(lo, hi)
+}
 
 // createConfigMaps creates the -unrelated ConfigMaps of -unrelated-bytes
 // in namespace with labels, then lets a resync pass, so that anything the
