@@ -12,7 +12,14 @@ MODULE=github.com/intelligent-hpa/fittingjob-controller
 BOILERPLATE="${ROOT}/hack/boilerplate.go.txt"
 TOOLS_BIN="${ROOT}/.bin/tools"
 
-CODEGEN_ROOT=$(cd "${ROOT}/hack/tools" && go list -m -f '{{.Dir}}' k8s.io/code-generator)
+# `go list -m` prints an empty Dir until the module is in the module cache,
+# so download it first (a no-op when it is already there).
+CODEGEN_ROOT=$(cd "${ROOT}/hack/tools" && go mod download k8s.io/code-generator &&
+    go list -m -f '{{.Dir}}' k8s.io/code-generator)
+if [ ! -f "${CODEGEN_ROOT}/kube_codegen.sh" ]; then
+    echo "update-codegen.sh: k8s.io/code-generator not found (got '${CODEGEN_ROOT}')" >&2
+    exit 1
+fi
 # kube_codegen.sh installs its generators into GOBIN.
 export GOBIN="${TOOLS_BIN}"
 mkdir -p "${GOBIN}"
