@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make run-smoke: `make run` as a user runs it, without a terminal. It starts
-# `make run`, waits until every sample FittingJob is Ready, then presses
+# `make run`, waits until every sample FittingJob is Ready, runs one fit
+# from a sample's CronJob and waits for it to succeed (kwok plays the
+# fitting Pod), then presses
 # Ctrl-C (SIGINT to the process group, as a terminal does) and fails if
 # make does not stop in time or if any process of the control plane or of
 # the controller is left behind.
@@ -64,6 +66,12 @@ done
 [ "${ready}" -ge "${want}" ] || fail "${ready} of ${want} sample FittingJobs Ready after ${ready_timeout}s"
 echo "run-smoke: ${want} of ${want} samples Ready after $(( $(date +%s) - started ))s"
 kubectl get fittingjobs -A --no-headers 2>/dev/null | sed 's/^/  /'
+
+fit=fittingjob # the original project's sample, in default
+kubectl create job --from="cronjob/${fit}" smoke-fit >/dev/null
+kubectl wait --for=condition=Complete job/smoke-fit --timeout="${ready_timeout}s" >/dev/null ||
+    fail "the fit started from cronjob/${fit} did not complete: $(kubectl get job smoke-fit -o jsonpath='{.status}')"
+echo "run-smoke: a fit from cronjob/${fit} succeeded"
 
 echo "run-smoke: pressing Ctrl-C"
 kill -INT -- "-${make_pid}"
