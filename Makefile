@@ -36,7 +36,7 @@ verify-manifests:
 ## a module of its own; go test downloads it on a fresh machine)
 check-rules:
 	@unformatted=$$(gofmt -l hack/promrules); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
-	cd hack/promrules && $(GO) vet ./... && $(GO) mod tidy -diff && $(GO) test -count=1 ./...
+	cd hack/promrules && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 ## test: verify, unit tests, then integration tests on a local control plane
 test: verify unit-test integration-test
@@ -48,12 +48,17 @@ unit-test:
 control-plane:
 	hack/cluster/build.sh $(BIN)
 
+# The clusterrole-aggregation controller folds the aggregated FittingJob
+# roles (manifests/crd) into view, edit and admin; TestBuiltInRolesCoverFittingJobs
+# depends on it. (Appended to localcluster's own --controllers list.)
+KCM_FLAGS := --kcm-flag=--controllers=clusterrole-aggregation
+
 integration-test: control-plane build
-	$(BIN)/localcluster --dir $(CURDIR)/.cluster/test --bin $(BIN) run -- hack/integration.sh -v
+	$(BIN)/localcluster --dir $(CURDIR)/.cluster/test --bin $(BIN) $(KCM_FLAGS) run -- hack/integration.sh -v
 
 ## run: start a local control plane, install manifests/ and a sample, run the controller
 run: control-plane build
-	$(BIN)/localcluster --dir $(CURDIR)/.cluster/run --bin $(BIN) run -- hack/run.sh $(BIN)/fittingjob-controller
+	$(BIN)/localcluster --dir $(CURDIR)/.cluster/run --bin $(BIN) $(KCM_FLAGS) run -- hack/run.sh $(BIN)/fittingjob-controller
 
 clean:
 	rm -rf $(BIN) $(CURDIR)/.cluster
