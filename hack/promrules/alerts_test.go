@@ -2,27 +2,27 @@ package promrules
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/model/timestamp"
 	"github.com/prometheus/prometheus/promql"
-	"github.com/prometheus/prometheus/promql/promqltest"
-	"github.com/prometheus/prometheus/rules"
+	"github.com/prometheus/prometheus/template"
 )
 
 // evalInterval is how often the rules are evaluated in these tests (the
 // Prometheus default evaluation interval).
 const evalInterval = time.Minute
 
-// scenario is a promtool-style unit test of one alert: series loaded with
-// promqltest's notation, the rule evaluated every evalInterval from time 0
-// to at, and the alerts firing then.
+// scenario is a promtool-style unit test of one alert: series written in
+// promtool's notation (a sample every evalInterval from time 0), the rule
+// evaluated every evalInterval from time 0 to at, and the alerts firing
+// then.
 type scenario struct {
 	name   string
 	alert  string
@@ -43,7 +43,6 @@ var scenarios = []scenario{
 		name:  "stale for longer than the hold time fires once per FittingJob, replicas merged",
 		alert: "FittingJobForecastStale",
 		series: `
-load 1m
   fittingjob_forecast_fresh{namespace="team-a",fittingjob="web",pod="replica-1"} 1 1 0x40
   fittingjob_forecast_fresh{namespace="team-a",fittingjob="web",pod="replica-2"} 1 1 0x40
   fittingjob_forecast_fresh{namespace="team-a",fittingjob="api",pod="replica-1"} 1x42
@@ -56,7 +55,6 @@ load 1m
 		name:  "stale for less than the hold time does not fire yet",
 		alert: "FittingJobForecastStale",
 		series: `
-load 1m
   fittingjob_forecast_fresh{namespace="team-a",fittingjob="web"} 1 1 0x40
 `,
 		at: 25 * time.Minute,
@@ -65,7 +63,6 @@ load 1m
 		name:  "fresh again resolves",
 		alert: "FittingJobForecastStale",
 		series: `
-load 1m
   fittingjob_forecast_fresh{namespace="team-a",fittingjob="web"} 0x35 1x10
 `,
 		at: 40 * time.Minute,
@@ -74,7 +71,6 @@ load 1m
 		name:  "no sample (ForecastFresh Unknown, before the first fit) does not fire",
 		alert: "FittingJobForecastStale",
 		series: `
-load 1m
   fittingjob_last_run_outcome{namespace="team-a",fittingjob="web",outcome="Running"} 1x40
 `,
 		at: 35 * time.Minute,
@@ -83,7 +79,6 @@ load 1m
 		name:  "a failed last run fires",
 		alert: "FittingJobFitFailing",
 		series: `
-load 1m
   fittingjob_last_run_outcome{namespace="team-a",fittingjob="web",outcome="Failed"} 0 0 1x10
   fittingjob_last_run_outcome{namespace="team-a",fittingjob="web",outcome="Succeeded"} 1 1 0x10
   fittingjob_last_run_outcome{namespace="team-b",fittingjob="api",outcome="Failed"} 0x12
@@ -97,7 +92,6 @@ load 1m
 		name:  "a later success resolves",
 		alert: "FittingJobFitFailing",
 		series: `
-load 1m
   fittingjob_last_run_outcome{namespace="team-a",fittingjob="web",outcome="Failed"} 1x10 0x5
   fittingjob_last_run_outcome{namespace="team-a",fittingjob="web",outcome="Succeeded"} 0x10 1x5
 `,
@@ -107,7 +101,6 @@ load 1m
 		name:  "no target up fires",
 		alert: "FittingJobControllerDown",
 		series: `
-load 1m
   up{job="fittingjob-controller",pod="replica-1"} 1 1 0x20
   up{job="fittingjob-controller",pod="replica-2"} 1 1 0x20
   up{job="something-else"} 1x22
@@ -119,7 +112,6 @@ load 1m
 		name:  "no target at all (nothing behind the Service) fires",
 		alert: "FittingJobControllerDown",
 		series: `
-load 1m
   up{job="something-else"} 1x22
 `,
 		at:   15 * time.Minute,
@@ -129,7 +121,6 @@ load 1m
 		name:  "one replica up is enough",
 		alert: "FittingJobControllerDown",
 		series: `
-load 1m
   up{job="fittingjob-controller",pod="replica-1"} 0x20
   up{job="fittingjob-controller",pod="replica-2"} 1x20
 `,
@@ -139,7 +130,6 @@ load 1m
 		name:  "replicas up but none leading fires",
 		alert: "FittingJobControllerNoLeader",
 		series: `
-load 1m
   leader_election_master_status{job="fittingjob-controller",namespace="fittingjob-system",name="fittingjob-controller",pod="replica-1"} 1 1 0x20
   leader_election_master_status{job="fittingjob-controller",namespace="fittingjob-system",name="fittingjob-controller",pod="replica-2"} 0x22
 `,
@@ -151,7 +141,6 @@ load 1m
 		name:  "a standby next to a leader does not fire",
 		alert: "FittingJobControllerNoLeader",
 		series: `
-load 1m
   leader_election_master_status{job="fittingjob-controller",namespace="fittingjob-system",name="fittingjob-controller",pod="replica-1"} 0x20
   leader_election_master_status{job="fittingjob-controller",namespace="fittingjob-system",name="fittingjob-controller",pod="replica-2"} 1x20
 `,
@@ -183,11 +172,11 @@ func TestAlerts(t *testing.T) {
 			firing := evalAlert(t, rule, sc.series, sc.at)
 			var got []string
 			for _, a := range firing {
-				got = append(got, identity(a.Labels))
-				if a.Labels.Get("severity") != rule.Labels["severity"] {
-					t.Errorf("severity %q, want %q", a.Labels.Get("severity"), rule.Labels["severity"])
+				got = append(got, identity(a.labels))
+				if a.labels.Get("severity") != rule.Labels["severity"] {
+					t.Errorf("severity %q, want %q", a.labels.Get("severity"), rule.Labels["severity"])
 				}
-				if summary := a.Annotations.Get("summary"); !strings.Contains(summary, sc.summary) || strings.Contains(summary, "<no value>") {
+				if summary := a.annotations["summary"]; !strings.Contains(summary, sc.summary) || strings.Contains(summary, "<no value>") {
 					t.Errorf("summary %q, want it to name %q", summary, sc.summary)
 				}
 			}
@@ -204,39 +193,99 @@ func TestAlerts(t *testing.T) {
 	}
 }
 
-// evalAlert evaluates rule as a Prometheus rule group would, every
-// evalInterval up to at, and returns the alerts firing at the end.
-func evalAlert(t *testing.T, rule rulefmt.Rule, series string, at time.Duration) []*rules.Alert {
-	t.Helper()
-	expr, err := Parser.ParseExpr(rule.Expr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	alerting := rules.NewAlertingRule(rule.Alert, expr, time.Duration(rule.For), time.Duration(rule.KeepFiringFor),
-		labels.FromMap(rule.Labels), labels.FromMap(rule.Annotations), labels.EmptyLabels(), "", true, logger)
+// alert is one alert of a rule: the labels it carries and since when its
+// expression has returned it.
+type alert struct {
+	labels      labels.Labels
+	annotations map[string]string
+	activeAt    time.Time
+}
 
-	storage := promqltest.LoadedStorage(t, series)
-	engine := promqltest.NewTestEngineWithOpts(t, promql.EngineOpts{
+// evalAlert evaluates rule every evalInterval up to at, with Prometheus's
+// query engine and template expander, and returns the alerts firing at
+// the end. The state follows Prometheus's alerting rules: an alert is
+// pending from the first evaluation that returns its series, firing once
+// it has been returned for the rule's `for`, and gone at the first
+// evaluation that does not return it.
+func evalAlert(t *testing.T, rule rulefmt.Rule, series string, at time.Duration) []alert {
+	t.Helper()
+	queryable := loadSeries(t, evalInterval, series)
+	engine := promql.NewEngine(promql.EngineOpts{
 		MaxSamples:    1_000_000,
 		Timeout:       time.Minute,
 		LookbackDelta: 5 * time.Minute,
 		Parser:        Parser,
 	})
-	query := rules.EngineQueryFunc(engine, storage)
+	t.Cleanup(func() { _ = engine.Close() })
+	ctx := context.Background()
+	query := func(ctx context.Context, q string, ts time.Time) (promql.Vector, error) {
+		query, err := engine.NewInstantQuery(ctx, queryable, nil, q, ts)
+		if err != nil {
+			return nil, err
+		}
+		defer query.Close()
+		return query.Exec(ctx).Vector()
+	}
+
 	start := time.Unix(0, 0).UTC()
-	for ts := time.Duration(0); ts <= at; ts += evalInterval {
-		if _, err := alerting.Eval(context.Background(), 0, start.Add(ts), query, nil, 0); err != nil {
-			t.Fatalf("evaluating %s at %v: %v", rule.Alert, ts, err)
+	active := map[uint64]*alert{}
+	var now time.Time
+	for step := time.Duration(0); step <= at; step += evalInterval {
+		now = start.Add(step)
+		vector, err := query(ctx, rule.Expr, now)
+		if err != nil {
+			t.Fatalf("evaluating %s at %v: %v", rule.Alert, step, err)
+		}
+		returned := map[uint64]bool{}
+		for _, sample := range vector {
+			b := labels.NewBuilder(sample.Metric).Del(labels.MetricName)
+			for k, v := range rule.Labels {
+				b.Set(k, v)
+			}
+			b.Set(labels.AlertName, rule.Alert)
+			lset := b.Labels()
+			h := lset.Hash()
+			returned[h] = true
+			a, ok := active[h]
+			if !ok {
+				a = &alert{labels: lset, activeAt: now}
+				active[h] = a
+			}
+			a.annotations = expandAnnotations(t, rule, sample, now, query)
+		}
+		for h := range active {
+			if !returned[h] {
+				delete(active, h)
+			}
 		}
 	}
-	var firing []*rules.Alert
-	for _, a := range alerting.ActiveAlerts() {
-		if a.State == rules.StateFiring {
-			firing = append(firing, a)
+	var firing []alert
+	for _, a := range active {
+		if now.Sub(a.activeAt) >= time.Duration(rule.For) {
+			firing = append(firing, *a)
 		}
 	}
 	return firing
+}
+
+// expandAnnotations expands the rule's annotation templates for one sample
+// as Prometheus's alerting rules do ($labels, $value, query).
+func expandAnnotations(t *testing.T, rule rulefmt.Rule, sample promql.Sample, ts time.Time,
+	query func(context.Context, string, time.Time) (promql.Vector, error)) map[string]string {
+	t.Helper()
+	data := template.AlertTemplateData(sample.Metric.Map(), nil, "", sample)
+	defs := "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
+	expanded := map[string]string{}
+	for k, text := range rule.Annotations {
+		expander := template.NewTemplateExpander(context.Background(), defs+text, "__alert_"+rule.Alert, data,
+			model.Time(timestamp.FromTime(ts)), template.QueryFunc(query), nil, nil)
+		out, err := expander.Expand()
+		if err != nil {
+			t.Errorf("%s: expanding annotation %s: %v", rule.Alert, k, err)
+		}
+		expanded[k] = out
+	}
+	return expanded
 }
 
 // identity renders an alert's labels without alertname and severity.
