@@ -5,7 +5,7 @@ SHELL := /usr/bin/env bash
 BIN   := $(CURDIR)/.bin
 GO    ?= go
 
-.PHONY: all build generate verify test unit-test integration-test run run-smoke control-plane clean
+.PHONY: all build generate verify verify-manifests check-rules test unit-test integration-test run run-smoke control-plane clean
 
 all: build
 
@@ -18,13 +18,25 @@ build:
 generate:
 	hack/update-codegen.sh
 
-## verify: generated code fresh, gofmt clean, go vet clean, go.mod tidy
-verify:
+## verify: generated code fresh, gofmt clean, go vet clean, go.mod tidy,
+## manifests render with kubectl, alerting rules valid
+verify: verify-manifests check-rules
 	hack/verify-codegen.sh
 	@unformatted=$$(gofmt -l cmd pkg); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./pkg/integration/...
 	$(GO) mod tidy -diff
+
+## verify-manifests: every kustomization renders with plain kubectl kustomize
+verify-manifests:
+	hack/verify-manifests.sh
+
+## check-rules: the monitoring component's PrometheusRule parsed and its
+## alerts unit-tested by Prometheus's own rule parser and engine (hack/promrules,
+## a module of its own; go test downloads it on a fresh machine)
+check-rules:
+	@unformatted=$$(gofmt -l hack/promrules); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	cd hack/promrules && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 ## test: verify, unit tests, integration tests on a local control plane, then the make run smoke test
 test: verify unit-test integration-test run-smoke

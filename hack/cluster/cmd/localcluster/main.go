@@ -341,8 +341,10 @@ func (c *cluster) up(ctx context.Context, dir, bin string, apiserverFlags, kcmFl
 		// serviceaccount creates each namespace's `default` ServiceAccount:
 		// without it the ServiceAccount admission plugin rejects every Pod
 		// (so Jobs could not create theirs), and its appearance is our sign
-		// that kcm is working.
-		"--controllers=garbagecollector,cronjob,job,serviceaccount,serviceaccount-token,namespace",
+		// that kcm is working. clusterrole-aggregation folds aggregated
+		// ClusterRoles (the FittingJob view/edit roles) into view, edit and
+		// admin, as on every real cluster.
+		"--controllers=garbagecollector,cronjob,job,serviceaccount,serviceaccount-token,namespace,clusterrole-aggregation",
 		"--service-account-private-key-file=" + p.saKey,
 		"--root-ca-file=" + p.caFile,
 		"--leader-elect=false",
