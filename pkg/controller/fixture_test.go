@@ -67,6 +67,8 @@ type fixture struct {
 	// when zero).
 	now   time.Time
 	clock *clocktesting.FakeClock
+	// fittingJobCache is the FittingJob informer's indexer.
+	fittingJobCache cache.Indexer
 }
 
 type reactor struct {
@@ -122,6 +124,7 @@ func (f *fixture) newController(ctx context.Context) *Controller {
 		f.t.Fatal(err)
 	}
 
+	f.fittingJobCache = fjInformer.Informer().GetIndexer()
 	// Seed the caches directly, so that a test controls what sync sees.
 	for _, fj := range f.fittingJobs {
 		mustAdd(f.t, fjInformer.Informer().GetIndexer(), fj)

@@ -176,15 +176,15 @@ func lastSuccess(recorded *metav1.Time, cronJob *batchv1.CronJob, jobs []*batchv
 	return latest.DeepCopy()
 }
 
-// lastSchedule is the CronJob's lastScheduleTime (the recorded one when
-// there is no CronJob to read), or the scheduled time of
-// a Job it created if that is later: the Job is usually seen before the
-// CronJob's status update, and taking both at once saves a status write
-// per run.
+// lastSchedule is the latest of the recorded time, the CronJob's
+// lastScheduleTime and the scheduled time of the Jobs it created: the Job
+// is usually seen before the CronJob's status update, and taking both at
+// once saves a status write per run. Like lastSuccess, it never goes
+// backwards when Jobs are cleaned up.
 func lastSchedule(recorded *metav1.Time, cronJob *batchv1.CronJob, jobs []*batchv1.Job) *metav1.Time {
 	latest := recorded
 	if cronJob != nil {
-		latest = cronJob.Status.LastScheduleTime
+		latest = later(latest, cronJob.Status.LastScheduleTime)
 	}
 	for _, job := range jobs {
 		if s, ok := job.Annotations[batchv1.CronJobScheduledTimestampAnnotation]; ok {
