@@ -302,7 +302,9 @@ type FittingJobStatus struct {
 	// Schedule is the cron expression in force.
 	// +optional
 	Schedule string `json:"schedule,omitempty"`
-	// LastScheduleTime is mirrored from the CronJob's status.
+	// LastScheduleTime is when the schedule last started a run: the
+	// CronJob's lastScheduleTime, or the scheduled time of its newest Job
+	// when that is seen first. It never goes backwards.
 	// +optional
 	LastScheduleTime *metav1.Time `json:"lastScheduleTime,omitempty"`
 	// LastSuccessfulTime is when the last successful fit completed: the
