@@ -5,7 +5,7 @@ SHELL := /usr/bin/env bash
 BIN   := $(CURDIR)/.bin
 GO    ?= go
 
-.PHONY: all build generate verify test unit-test integration-test run control-plane clean
+.PHONY: all build generate verify test unit-test integration-test run run-smoke control-plane clean
 
 all: build
 
@@ -26,8 +26,8 @@ verify:
 	$(GO) vet -tags integration ./pkg/integration/...
 	$(GO) mod tidy -diff
 
-## test: verify, unit tests, then integration tests on a local control plane
-test: verify unit-test integration-test
+## test: verify, unit tests, integration tests on a local control plane, then the make run smoke test
+test: verify unit-test integration-test run-smoke
 
 unit-test:
 	$(GO) test -race -count=1 ./...
@@ -42,6 +42,10 @@ integration-test: control-plane build
 ## run: start a local control plane, install manifests/ and a sample, run the controller
 run: control-plane build
 	$(BIN)/localcluster --dir $(CURDIR)/.cluster/run --bin $(BIN) run -- hack/run.sh $(BIN)/fittingjob-controller
+
+## run-smoke: `make run` without a terminal: samples Ready, Ctrl-C, nothing left running
+run-smoke: control-plane build
+	hack/run-smoke.sh
 
 clean:
 	rm -rf $(BIN) $(CURDIR)/.cluster

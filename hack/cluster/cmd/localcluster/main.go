@@ -1,7 +1,9 @@
 // Command localcluster runs a throwaway control plane (etcd, kube-apiserver,
-// kube-controller-manager; no scheduler, no kubelet) around one command:
+// kube-controller-manager, kube-scheduler, and kwok in place of kubelets)
+// around one command:
 //
-//	localcluster [--dir DIR] [--bin BINDIR] [--apiserver-flag=--foo=bar ...] [--kcm-flag=...] run -- CMD ARGS...
+//	localcluster [--dir DIR] [--bin BINDIR] [--fake-nodes N] [--apiserver-flag=--foo=bar ...] [--kcm-flag=...]
+//	             [--scheduler-flag=...] [--kwok-flag=...] run -- CMD ARGS...
 //
 // DIR (default <repo>/.cluster) is wiped at start and receives pki/, logs/,
 // etcd/, kubeconfig (admin, O=system:masters) and controller.kubeconfig (the
@@ -9,6 +11,14 @@
 // system:serviceaccount:fittingjob-system:fittingjob-controller, so a
 // controller started with it is held to its shipped RBAC). BINDIR (default:
 // the launcher's own directory) holds the binaries built by build.sh.
+//
+// Pods run: kube-scheduler binds them to N (default 1) fake Nodes
+// kwok-node-0, kwok-node-1, ... that kwok manages with the Stages in
+// kwok-stages.yaml (a Job's Pod ends Succeeded about 1 s after it is
+// created; an image containing "fail", "never-pulls" or "hang" makes the
+// fit fail, wait in ImagePullBackOff or run forever). CMD starts once every
+// fake Node is Ready and schedulable. --fake-nodes=0 starts neither
+// kube-scheduler nor kwok, and Pods stay Pending.
 //
 // CMD runs in the foreground with KUBECONFIG=DIR/kubeconfig,
 // LOCALCLUSTER_DIR=DIR and LOCALCLUSTER_PID=<launcher pid>. The launcher exits
@@ -26,9 +36,9 @@
 // after the usual 5s grace. SIGUSR1s received while one restart is still
 // queued are merged into it.
 //
-// --apiserver-flag and --kcm-flag may repeat; they are appended after the
-// launcher's own flags, so for single-valued flags they win (e.g.
-// --apiserver-flag=--max-requests-inflight=2000).
+// --apiserver-flag, --kcm-flag, --scheduler-flag and --kwok-flag may repeat;
+// they are appended after the launcher's own flags, so for single-valued
+// flags they win (e.g. --apiserver-flag=--max-requests-inflight=2000).
 package main
 
 import (
@@ -81,10 +91,13 @@ func run() int {
 
 	flags := flag.NewFlagSet("localcluster", flag.ContinueOnError)
 	dir := flags.String("dir", filepath.Join(repoRoot(), ".cluster"), "cluster state directory, wiped at start")
-	bin := flags.String("bin", exeDir(), "directory holding etcd, kube-apiserver and kube-controller-manager")
-	var apiserverFlags, kcmFlags listFlag
+	bin := flags.String("bin", exeDir(), "directory holding etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok")
+	fakeNodes := flags.Int("fake-nodes", 1, "number of kwok Nodes; 0 runs neither kube-scheduler nor kwok")
+	var apiserverFlags, kcmFlags, schedulerFlags, kwokFlags listFlag
 	flags.Var(&apiserverFlags, "apiserver-flag", "extra kube-apiserver flag (repeatable)")
 	flags.Var(&kcmFlags, "kcm-flag", "extra kube-controller-manager flag (repeatable)")
+	flags.Var(&schedulerFlags, "scheduler-flag", "extra kube-scheduler flag (repeatable)")
+	flags.Var(&kwokFlags, "kwok-flag", "extra kwok flag (repeatable)")
 	flags.Usage = func() {
 		fmt.Fprintln(flags.Output(), "usage: localcluster [flags] run -- CMD [ARGS...]")
 		flags.PrintDefaults()
@@ -101,7 +114,7 @@ func run() int {
 	} else {
 		args = nil
 	}
-	if len(args) == 0 {
+	if len(args) == 0 || *fakeNodes < 0 {
 		flags.Usage()
 		return 2
 	}
@@ -136,7 +149,11 @@ func run() int {
 	c := &cluster{}
 	defer c.down()
 	started := time.Now()
-	if err := c.up(ctx, *dir, *bin, apiserverFlags, kcmFlags); err != nil {
+	err := c.up(ctx, *dir, *bin, apiserverFlags, kcmFlags)
+	if err == nil && *fakeNodes > 0 {
+		err = c.startJobRunners(ctx, *fakeNodes, schedulerFlags, kwokFlags)
+	}
+	if err != nil {
 		c.report(err)
 		select {
 		case s := <-term:
@@ -156,7 +173,6 @@ func run() int {
 		"LOCALCLUSTER_PID="+strconv.Itoa(os.Getpid()))
 	// CMD stays in our process group, unlike the components, so it keeps the
 	// terminal (stdin, ^C) like any foreground command.
-	var err error
 	if c.cmd, err = spawn(args[0], cmd); err != nil {
 		fmt.Fprintf(os.Stderr, "localcluster: %v\n", err)
 		return 127
@@ -165,6 +181,7 @@ func run() int {
 	// Report, once each, components that die on their own; the run goes on
 	// so CMD sees the failure the way a client of a real cluster would.
 	etcdDone, apiDone, kcmDone := c.etcd.done, c.apiserver.done, c.kcm.done
+	schedDone, kwokDone := c.scheduler.doneChan(), c.kwok.doneChan()
 	for {
 		select {
 		case <-c.cmd.done:
@@ -190,6 +207,12 @@ func run() int {
 		case <-kcmDone:
 			c.report(&componentError{c.kcm.name, fmt.Errorf("exited unexpectedly: %v", c.kcm.err)})
 			kcmDone = nil
+		case <-schedDone:
+			c.report(&componentError{c.scheduler.name, fmt.Errorf("exited unexpectedly: %v", c.scheduler.err)})
+			schedDone = nil
+		case <-kwokDone:
+			c.report(&componentError{c.kwok.name, fmt.Errorf("exited unexpectedly: %v", c.kwok.err)})
+			kwokDone = nil
 		}
 	}
 }
@@ -201,6 +224,7 @@ type cluster struct {
 	client   *http.Client
 
 	etcd, apiserver, kcm, cmd *proc
+	scheduler, kwok           *proc // nil with --fake-nodes=0
 	apiserverArgs             []string
 	restarts                  int
 }
@@ -285,7 +309,8 @@ func (c *cluster) up(ctx context.Context, dir, bin string, apiserverFlags, kcmFl
 		"--bind-address=127.0.0.1",
 		// Advertise loopback rather than whatever host interface exists
 		// (there may be none); Endpoints may not hold loopback IPs, so the
-		// `kubernetes` Service's endpoints go unmanaged. No pod runs anyway.
+		// `kubernetes` Service's endpoints go unmanaged. kwok's Pods call no
+		// Service anyway.
 		"--advertise-address=127.0.0.1",
 		"--endpoint-reconciler-type=none",
 		"--secure-port=" + strconv.Itoa(ports[2]),
@@ -355,7 +380,7 @@ func (c *cluster) restartAPIServer(ctx context.Context) error {
 // down stops the components in reverse start order so none of them spends
 // its grace period retrying a dependency that is already gone.
 func (c *cluster) down() {
-	for _, p := range []*proc{c.cmd, c.kcm, c.apiserver, c.etcd} {
+	for _, p := range []*proc{c.cmd, c.kwok, c.scheduler, c.kcm, c.apiserver, c.etcd} {
 		p.stop(syscall.SIGTERM)
 	}
 }

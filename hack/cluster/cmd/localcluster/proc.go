@@ -41,6 +41,14 @@ func spawn(name string, cmd *exec.Cmd) (*proc, error) {
 	return p, nil
 }
 
+// doneChan is p.done, or nil (never ready in a select) when p was not started.
+func (p *proc) doneChan() <-chan struct{} {
+	if p == nil {
+		return nil
+	}
+	return p.done
+}
+
 func (p *proc) exited() bool {
 	select {
 	case <-p.done:

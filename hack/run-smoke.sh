@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# make run-smoke: `make run` as a user runs it, without a terminal. It starts
+# `make run`, waits until every sample FittingJob is Ready, then presses
+# Ctrl-C (SIGINT to the process group, as a terminal does) and fails if
+# make does not stop in time or if any process of the control plane or of
+# the controller is left behind.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bin="${root}/.bin"
+dir="${root}/.cluster/run" # make run's state directory
+ready_timeout=${SMOKE_READY_TIMEOUT:-180}
+stop_timeout=${SMOKE_STOP_TIMEOUT:-60}
+log=$(mktemp)
+trap 'rm -f "${log}"' EXIT
+
+fail() {
+    echo "run-smoke: FAIL: $*" >&2
+    echo "run-smoke: last lines of make run:" >&2
+    tail -n 40 "${log}" >&2
+    exit 1
+}
+
+# leftovers prints every process running a binary from .bin or naming the
+# run's state directory on its command line.
+leftovers() {
+    local p exe
+    for p in /proc/[0-9]*; do
+        [ "${p#/proc/}" = "$$" ] && continue
+        exe=$(readlink "${p}/exe" 2>/dev/null) || continue
+        if [[ "${exe}" == "${bin}/"* ]] || tr '\0' ' ' <"${p}/cmdline" 2>/dev/null | grep -qF "${dir}/"; then
+            echo "${p#/proc/} $(tr '\0' ' ' <"${p}/cmdline")"
+        fi
+    done
+}
+
+if [ -n "$(leftovers)" ]; then
+    echo "run-smoke: processes of an earlier run are still there; stop them first:" >&2
+    leftovers >&2
+    exit 1
+fi
+
+# Job control gives `make run` a process group of its own, as a shell does
+# for a foreground command, so that SIGINT reaches it as Ctrl-C would.
+set -m
+make -C "${root}" --no-print-directory run >"${log}" 2>&1 </dev/null &
+make_pid=$!
+set +m
+started=$(date +%s)
+echo "run-smoke: make run started (pid ${make_pid}); waiting for the samples to be Ready"
+
+export KUBECONFIG="${dir}/kubeconfig"
+want=$(kubectl kustomize "${root}/manifests/samples" | grep -c '^kind: FittingJob$')
+ready=0
+while [ $(( $(date +%s) - started )) -lt "${ready_timeout}" ]; do
+    kill -0 "${make_pid}" 2>/dev/null || fail "make run exited before the samples were Ready"
+    if [ -f "${KUBECONFIG}" ]; then
+        ready=$(kubectl get fittingjobs -A -o json 2>/dev/null |
+            jq '[.items[] | select(any(.status.conditions[]?; .type == "Ready" and .status == "True"))] | length' 2>/dev/null) || ready=0
+        [ "${ready}" -ge "${want}" ] && break
+    fi
+    sleep 1
+done
+[ "${ready}" -ge "${want}" ] || fail "${ready} of ${want} sample FittingJobs Ready after ${ready_timeout}s"
+echo "run-smoke: ${want} of ${want} samples Ready after $(( $(date +%s) - started ))s"
+kubectl get fittingjobs -A --no-headers 2>/dev/null | sed 's/^/  /'
+
+echo "run-smoke: pressing Ctrl-C"
+kill -INT -- "-${make_pid}"
+stopping=$(date +%s)
+while kill -0 "${make_pid}" 2>/dev/null; do
+    [ $(( $(date +%s) - stopping )) -lt "${stop_timeout}" ] || fail "make run still running ${stop_timeout}s after SIGINT"
+    sleep 0.2
+done
+wait "${make_pid}" || true
+# Reaping is asynchronous: give orphans a moment to go before judging.
+sleep 1
+left=$(leftovers)
+[ -z "${left}" ] || fail "processes left behind after Ctrl-C:
+${left}"
+echo "run-smoke: make run stopped $(( $(date +%s) - stopping ))s after Ctrl-C, nothing left behind"
