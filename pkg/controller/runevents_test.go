@@ -323,3 +323,43 @@ func seriesOf(t *testing.T, fj *ihpav1beta2.FittingJob) map[string]float64 {
 	}
 	return got
 }
+
+// The CronJob's status update (lastScheduleTime, active) and its new Job
+// reach the controller through two watches, in either order. Seen first,
+// the CronJob's schedule time waits for the Job, so that a run starts with
+// one status write, not two.
+func TestScheduleTimeWaitsForTheJob(t *testing.T) {
+	fj := newFittingJob("web")
+	job := runJob(fj, "web-29000000", runStart)
+	cronJobScheduled := func(f *fixture) {
+		f.cronJobs[0].Status.LastScheduleTime = &runStart
+		f.cronJobs[0].Status.Active = []corev1.ObjectReference{{Kind: "Job", Namespace: fj.Namespace, Name: job.Name, UID: job.UID}}
+	}
+
+	// The CronJob's update first: nothing to write yet.
+	f := newFixture(t)
+	f.now = at(time.Second)
+	f.withChildren(synced(fj))
+	cronJobScheduled(f)
+	actions, err := f.sync(fj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkActions(t, nil, actions)
+
+	// Then the Job: one write with the run and the schedule time.
+	f = newFixture(t)
+	f.now = at(time.Second)
+	f.withChildren(synced(fj))
+	cronJobScheduled(f)
+	f.jobs = []*batchv1.Job{job}
+	actions, err = f.sync(fj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	written := writtenStatus(actions)
+	if len(written) != 1 || written[0].Status.LastRun == nil || written[0].Status.LastScheduleTime == nil ||
+		!written[0].Status.LastScheduleTime.Equal(&runStart) {
+		t.Errorf("want one write with the run and the schedule time, got %v", actions)
+	}
+}

@@ -63,7 +63,14 @@ func (c *Controller) syncRuns(fj *ihpav1beta2.FittingJob, status *ihpav1beta2.Fi
 	}
 	status.LastRun = nextLastRun(fj.Status.LastRun, observed)
 	status.LastSuccessfulTime = lastSuccess(fj.Status.LastSuccessfulTime, cronJob, jobs)
-	status.LastScheduleTime = lastSchedule(fj.Status.LastScheduleTime, cronJob, jobs)
+	scheduled := cronJob
+	if scheduled != nil && c.activeJobNotSeen(scheduled) {
+		// The CronJob has started a Job the cache has not seen yet; its
+		// event is on its way and brings the schedule time along with the
+		// run. Writing the time now would cost a write of its own.
+		scheduled = nil
+	}
+	status.LastScheduleTime = lastSchedule(fj.Status.LastScheduleTime, scheduled, jobs)
 
 	condition, flips := forecastFresh(freshness{
 		now:         now,
@@ -81,4 +88,15 @@ func (c *Controller) syncRuns(fj *ihpav1beta2.FittingJob, status *ihpav1beta2.Fi
 		recheck = flips
 	}
 	return condition, recheck, nil
+}
+
+// activeJobNotSeen reports whether cronJob lists an active Job that the
+// Job cache does not hold.
+func (c *Controller) activeJobNotSeen(cronJob *batchv1.CronJob) bool {
+	for _, ref := range cronJob.Status.Active {
+		if _, err := c.jobs.Jobs(cronJob.Namespace).Get(ref.Name); apierrors.IsNotFound(err) {
+			return true
+		}
+	}
+	return false
 }
