@@ -241,3 +241,33 @@ func TestARunCostsBoundedStatusWrites(t *testing.T) {
 		})
 	}
 }
+
+// TestResyncWithUnchangedRunsWritesNothing syncs each kind of run twice,
+// the second time from the status the first recorded, as a resync or a
+// restarted controller does: no API request, no event.
+func TestResyncWithUnchangedRunsWritesNothing(t *testing.T) {
+	fj := newFittingJob("web")
+	running := runJob(fj, "web-1", runStart)
+	done := metav1.NewTime(at(time.Minute))
+	states := map[string]runState{
+		"running": {now: at(30 * time.Second), jobs: []*batchv1.Job{running},
+			pods: []*corev1.Pod{runPod(running, "web-1-a", corev1.PodStatus{Phase: corev1.PodRunning})}},
+		"stuck": {now: at(30 * time.Second), jobs: []*batchv1.Job{running},
+			pods: []*corev1.Pod{runPod(running, "web-1-a", waiting("ImagePullBackOff", "Back-off"))}},
+		"succeeded": {now: at(2 * time.Minute), jobs: []*batchv1.Job{runJob(fj, "web-1", runStart, completed(done))}},
+		"failed": {now: at(2 * time.Minute), jobs: []*batchv1.Job{runJob(fj, "web-1", runStart, failed(done))},
+			pods: []*corev1.Pod{runPod(running, "web-1-a", terminated("Error", 1, ""))}},
+	}
+	for name, state := range states {
+		t.Run(name, func(t *testing.T) {
+			recorded, writes, _ := syncAt(t, synced(fj), state)
+			if writes != 1 {
+				t.Fatalf("first sync: %d status writes, want 1", writes)
+			}
+			state.now = state.now.Add(time.Second)
+			if _, writes, events := syncAt(t, recorded, state); writes != 0 || len(events) != 0 {
+				t.Errorf("resync: %d status writes and events %q, want none", writes, events)
+			}
+		})
+	}
+}
