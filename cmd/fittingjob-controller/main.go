@@ -25,6 +25,7 @@ func main() {
 	flag.IntVar(&opts.Burst, "kube-api-burst", opts.Burst, "Client-side burst of requests to the API server.")
 	flag.StringVar(&opts.ProbeAddress, "health-probe-bind-address", opts.ProbeAddress, "Address of /healthz and /readyz. Empty: disabled.")
 	flag.StringVar(&opts.MetricsAddress, "metrics-bind-address", opts.MetricsAddress, "Address of Prometheus /metrics. Empty: disabled.")
+	flag.DurationVar(&opts.FreshnessGrace, "freshness-grace", opts.FreshnessGrace, "How long past one schedule period a fit may succeed before the forecast counts as overdue (ForecastFresh=False FitOverdue).")
 	opts.LeaderElection.AddFlags(flag.CommandLine)
 	flag.Parse()
 	opts.QPS = float32(qps)

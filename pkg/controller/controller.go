@@ -28,6 +28,7 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 	clientset "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned"
@@ -56,40 +57,69 @@ type Controller struct {
 	fittingJobs ihpalisters.FittingJobLister
 	configMaps  corelisters.ConfigMapLister
 	cronJobs    batchlisters.CronJobLister
+	jobs        batchlisters.JobLister
+	pods        corelisters.PodLister
 	synced      []cache.InformerSynced
 
 	queue    workqueue.TypedRateLimitingInterface[cache.ObjectName]
 	recorder record.EventRecorder
+	clock    clock.WithTicker
+	grace    time.Duration
 }
 
-// New wires a Controller to its informers. The ConfigMap and CronJob
-// informers should be restricted to the controller's own children with
-// ManagedBySelector, so that it does not cache every ConfigMap in the
-// cluster.
+// Options tune a Controller.
+type Options struct {
+	// FreshnessGrace is how long past one schedule period a fit may
+	// succeed before the forecast counts as overdue.
+	FreshnessGrace time.Duration
+	// Clock is the controller's (and its queue's) clock; nil is the real
+	// one. Tests step a fake clock through time-based transitions.
+	Clock clock.WithTicker
+}
+
+// DefaultFreshnessGrace is the default of Options.FreshnessGrace.
+const DefaultFreshnessGrace = time.Hour
+
+// New wires a Controller to its informers. The ConfigMap, CronJob, Job and
+// Pod informers should be restricted to the controller's own objects with
+// ManagedBySelector, so that it does not cache every ConfigMap or Pod in
+// the cluster.
 func New(
 	kubeClient kubernetes.Interface,
 	ihpaClient clientset.Interface,
 	fittingJobInformer ihpainformers.FittingJobInformer,
 	configMapInformer coreinformers.ConfigMapInformer,
 	cronJobInformer batchinformers.CronJobInformer,
+	jobInformer batchinformers.JobInformer,
+	podInformer coreinformers.PodInformer,
 	recorder record.EventRecorder,
+	opts Options,
 ) (*Controller, error) {
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
+	}
 	c := &Controller{
 		kubeClient:  kubeClient,
 		ihpaClient:  ihpaClient,
 		fittingJobs: fittingJobInformer.Lister(),
 		configMaps:  configMapInformer.Lister(),
 		cronJobs:    cronJobInformer.Lister(),
+		jobs:        jobInformer.Lister(),
+		pods:        podInformer.Lister(),
 		synced: []cache.InformerSynced{
 			fittingJobInformer.Informer().HasSynced,
 			configMapInformer.Informer().HasSynced,
 			cronJobInformer.Informer().HasSynced,
+			jobInformer.Informer().HasSynced,
+			podInformer.Informer().HasSynced,
 		},
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
-			workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: Name},
+			workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: Name, Clock: opts.Clock},
 		),
 		recorder: recorder,
+		clock:    opts.Clock,
+		grace:    opts.FreshnessGrace,
 	}
 
 	if _, err := fittingJobInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -109,6 +139,20 @@ func New(
 	}
 	if _, err := cronJobInformer.Informer().AddEventHandler(children); err != nil {
 		return nil, fmt.Errorf("adding CronJob event handler: %w", err)
+	}
+	if _, err := jobInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.handleJob,
+		UpdateFunc: ifChanged(c.handleJob),
+		DeleteFunc: c.handleJob,
+	}); err != nil {
+		return nil, fmt.Errorf("adding Job event handler: %w", err)
+	}
+	if _, err := podInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.handlePod,
+		UpdateFunc: ifChanged(c.handlePod),
+		DeleteFunc: c.handlePod,
+	}); err != nil {
+		return nil, fmt.Errorf("adding Pod event handler: %w", err)
 	}
 	return c, nil
 }

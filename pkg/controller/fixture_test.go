@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	core "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
+	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
@@ -31,7 +33,15 @@ var (
 	fittingJobsResource = ihpav1beta2.SchemeGroupVersion.WithResource("fittingjobs")
 	configMapsResource  = corev1.SchemeGroupVersion.WithResource("configmaps")
 	cronJobsResource    = batchv1.SchemeGroupVersion.WithResource("cronjobs")
+
+	// created is when newFittingJob's FittingJobs were created, and
+	// fixtureNow the fake clock's time unless a test sets another.
+	created    = metav1.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	fixtureNow = created.Add(time.Minute)
 )
+
+// fixtureGrace is the freshness grace of the fixture's controllers.
+const fixtureGrace = time.Hour
 
 // fixture seeds fake clientsets and informer caches, runs one sync and
 // checks the exact API actions, in the style of client-go's
@@ -43,6 +53,8 @@ type fixture struct {
 	fittingJobs []*ihpav1beta2.FittingJob
 	configMaps  []*corev1.ConfigMap
 	cronJobs    []*batchv1.CronJob
+	jobs        []*batchv1.Job
+	pods        []*corev1.Pod
 	// Objects only in the fake API server: not labelled, so not cached.
 	uncached []runtime.Object
 	// Reactors run before the fake API server's object tracker.
@@ -51,6 +63,12 @@ type fixture struct {
 	kubeClient *k8sfake.Clientset
 	ihpaClient *fake.Clientset
 	recorder   *record.FakeRecorder
+	// clock is the controller's; newController sets it to now (fixtureNow
+	// when zero).
+	now   time.Time
+	clock *clocktesting.FakeClock
+	// fittingJobCache is the FittingJob informer's indexer.
+	fittingJobCache cache.Indexer
 }
 
 type reactor struct {
@@ -74,6 +92,12 @@ func (f *fixture) newController(ctx context.Context) *Controller {
 	for _, cj := range f.cronJobs {
 		kubeObjects = append(kubeObjects, cj)
 	}
+	for _, job := range f.jobs {
+		kubeObjects = append(kubeObjects, job)
+	}
+	for _, pod := range f.pods {
+		kubeObjects = append(kubeObjects, pod)
+	}
 	kubeObjects = append(kubeObjects, f.uncached...)
 
 	f.ihpaClient = fake.NewSimpleClientset(ihpaObjects...)
@@ -88,11 +112,19 @@ func (f *fixture) newController(ctx context.Context) *Controller {
 	fjInformer := ihpaInformers.Ihpa().V1beta2().FittingJobs()
 	cmInformer := kubeInformers.Core().V1().ConfigMaps()
 	cjInformer := kubeInformers.Batch().V1().CronJobs()
-	c, err := New(f.kubeClient, f.ihpaClient, fjInformer, cmInformer, cjInformer, f.recorder)
+	jobInformer := kubeInformers.Batch().V1().Jobs()
+	podInformer := kubeInformers.Core().V1().Pods()
+	if f.now.IsZero() {
+		f.now = fixtureNow
+	}
+	f.clock = clocktesting.NewFakeClock(f.now)
+	c, err := New(f.kubeClient, f.ihpaClient, fjInformer, cmInformer, cjInformer, jobInformer, podInformer, f.recorder,
+		Options{FreshnessGrace: fixtureGrace, Clock: f.clock})
 	if err != nil {
 		f.t.Fatal(err)
 	}
 
+	f.fittingJobCache = fjInformer.Informer().GetIndexer()
 	// Seed the caches directly, so that a test controls what sync sees.
 	for _, fj := range f.fittingJobs {
 		mustAdd(f.t, fjInformer.Informer().GetIndexer(), fj)
@@ -102,6 +134,12 @@ func (f *fixture) newController(ctx context.Context) *Controller {
 	}
 	for _, cj := range f.cronJobs {
 		mustAdd(f.t, cjInformer.Informer().GetIndexer(), cj)
+	}
+	for _, job := range f.jobs {
+		mustAdd(f.t, jobInformer.Informer().GetIndexer(), job)
+	}
+	for _, pod := range f.pods {
+		mustAdd(f.t, podInformer.Informer().GetIndexer(), pod)
 	}
 	return c
 }
@@ -194,10 +232,11 @@ func checkEvents(t *testing.T, want, got []string) {
 func newFittingJob(name string) *ihpav1beta2.FittingJob {
 	return &ihpav1beta2.FittingJob{
 		ObjectMeta: metav1.ObjectMeta{
-			Namespace:  metav1.NamespaceDefault,
-			Name:       name,
-			UID:        types.UID(name + "-uid"),
-			Generation: 1,
+			Namespace:         metav1.NamespaceDefault,
+			Name:              name,
+			UID:               types.UID(name + "-uid"),
+			Generation:        1,
+			CreationTimestamp: created,
 		},
 		Spec: ihpav1beta2.FittingJobSpec{
 			JobPatchSpec:  ihpav1beta2.JobPatchSpec{Image: "fitting:v1"},
@@ -225,9 +264,28 @@ func synced(fj *ihpav1beta2.FittingJob) *ihpav1beta2.FittingJob {
 			Reason:             ReasonSynced,
 			Message:            "ConfigMap " + generator.ConfigMapName(fj) + " and CronJob " + fj.Name + " are in sync",
 			ObservedGeneration: fj.Generation,
-		}},
+		}, awaitingFirstFit(fj)},
 	}
 	return fj
+}
+
+// awaitingFirstFit is the ForecastFresh condition of a FittingJob of
+// newFittingJob's (daily at 04:MM UTC, created at 00:00) at fixtureNow:
+// its first run is today at 04:MM, overdue an hour later.
+func awaitingFirstFit(fj *ihpav1beta2.FittingJob) metav1.Condition {
+	var minute int
+	if _, err := fmt.Sscanf(generator.Schedule(fj), "%d 4 * * *", &minute); err != nil {
+		panic(fmt.Sprintf("schedule %q: %v", generator.Schedule(fj), err))
+	}
+	first := time.Date(2026, 11, 1, 4, minute, 0, 0, time.UTC)
+	return metav1.Condition{
+		Type:   ihpav1beta2.ConditionForecastFresh,
+		Status: metav1.ConditionUnknown,
+		Reason: ihpav1beta2.ReasonAwaitingFirstFit,
+		Message: "No fit has succeeded yet; the first scheduled run is at " + first.Format(time.RFC3339) +
+			", and the fit is overdue if none has succeeded by " + first.Add(fixtureGrace).Format(time.RFC3339) + ".",
+		ObservedGeneration: fj.Generation,
+	}
 }
 
 // withReady returns fj with a False Ready condition and the
@@ -241,7 +299,7 @@ func withReady(fj *ihpav1beta2.FittingJob, reason, message string) *ihpav1beta2.
 		Reason:             reason,
 		Message:            message,
 		ObservedGeneration: fj.Generation,
-	}}
+	}, awaitingFirstFit(fj)}
 	return fj
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/cache"
@@ -27,6 +28,9 @@ type outcome struct {
 	reason  string
 	message string
 	err     error
+	// cronJob is the CronJob as last returned by the API server, when the
+	// sync got that far.
+	cronJob *batchv1.CronJob
 }
 
 // sync brings the children of the FittingJob named by key in line with it
@@ -41,6 +45,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	if apierrors.IsNotFound(err) {
 		logger.V(1).Info("FittingJob is gone; garbage collection removes its children")
 		metrics.Syncs.WithLabelValues(resultGone).Inc()
+		metrics.ForgetFittingJob(key.Namespace, key.Name)
 		return nil
 	}
 	if err != nil {
@@ -48,6 +53,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	}
 	if fj.DeletionTimestamp != nil {
 		metrics.Syncs.WithLabelValues(resultGone).Inc()
+		metrics.ForgetFittingJob(key.Namespace, key.Name)
 		return nil
 	}
 
@@ -63,7 +69,17 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	if result.reason != ReasonSynced {
 		logger.V(1).Info("FittingJob is not in sync", "reason", result.reason, "message", result.message)
 	}
-	return errors.Join(result.err, c.updateStatus(ctx, fj, status, result))
+	fresh, recheck, err := c.syncRuns(fj, status, result.cronJob)
+	if err != nil {
+		return errors.Join(result.err, err)
+	}
+	if !recheck.IsZero() {
+		// The condition changes with time alone at recheck (a fresh
+		// forecast goes overdue, a run goes on too long): sync then,
+		// without waiting for an event or a resync.
+		c.queue.AddAfter(key, recheck.Sub(c.clock.Now()))
+	}
+	return errors.Join(result.err, c.updateStatus(ctx, fj, status, result, fresh))
 }
 
 // syncChildren writes the ConfigMap, then the CronJob that mounts it, and
@@ -96,11 +112,10 @@ func (c *Controller) syncChildren(ctx context.Context, fj *ihpav1beta2.FittingJo
 		return childFailure("CronJob", err)
 	}
 	status.Schedule = live.Spec.Schedule
-	status.LastScheduleTime = live.Status.LastScheduleTime
-	status.LastSuccessfulTime = live.Status.LastSuccessfulTime
 	return outcome{
 		reason:  ReasonSynced,
 		message: fmt.Sprintf("ConfigMap %s and CronJob %s are in sync", cm.Name, cj.Name),
+		cronJob: live,
 	}
 }
 

@@ -395,10 +395,19 @@ func TestSyncReportsChildrenTheAPIServerRefuses(t *testing.T) {
 		t.Fatalf("a refused child must not be retried until the spec changes, got %v", err)
 	}
 	message := "the API server refused the CronJob: " + invalid.Error()
+	want := withReady(fj, "CronJobRejected", message)
+	// Without a schedule that can fire, freshness has no period.
+	want.Status.Conditions[1] = metav1.Condition{
+		Type:               ihpav1beta2.ConditionForecastFresh,
+		Status:             metav1.ConditionUnknown,
+		Reason:             ihpav1beta2.ReasonInvalidSchedule,
+		Message:            "The schedule in force cannot be used: unknown time zone Mars/Olympus_Mons",
+		ObservedGeneration: fj.Generation,
+	}
 	checkActions(t, []core.Action{
 		createAction(configMapsResource, desiredConfigMap(t, fj)),
 		createAction(cronJobsResource, desiredCronJob(t, fj)),
-		updateStatusAction(withReady(fj, "CronJobRejected", message)),
+		updateStatusAction(want),
 	}, actions)
 	checkEvents(t, []string{
 		"Normal Created Created ConfigMap web-config",
@@ -506,6 +515,14 @@ func TestSyncMirrorsCronJobStatus(t *testing.T) {
 	}
 	want := fj.DeepCopy()
 	want.Status.LastScheduleTime, want.Status.LastSuccessfulTime = &lastSchedule, &lastSuccess
+	want.Status.Conditions[1] = metav1.Condition{
+		Type:   ihpav1beta2.ConditionForecastFresh,
+		Status: metav1.ConditionTrue,
+		Reason: ihpav1beta2.ReasonFitSucceeded,
+		Message: "The last fit succeeded at 2026-11-25T04:20:00Z; the forecast is fresh until 2026-11-26T05:20:00Z " +
+			"(one schedule period, 24h0m0s, plus a grace of 1h0m0s).",
+		ObservedGeneration: fj.Generation,
+	}
 	checkActions(t, []core.Action{updateStatusAction(want)}, actions)
 }
 

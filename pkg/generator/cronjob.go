@@ -3,6 +3,7 @@ package generator
 import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 )
@@ -30,10 +31,12 @@ func CronJob(fj *ihpav1beta2.FittingJob) *batchv1.CronJob {
 			Suspend:                    spec.Suspend,
 			SuccessfulJobsHistoryLimit: spec.SuccessfulJobsHistoryLimit,
 			FailedJobsHistoryLimit:     spec.FailedJobsHistoryLimit,
-			// The job template carries no labels of its own: the CronJob
-			// controller labels the Jobs it creates.
+			// The Jobs and Pods of every run carry RunLabels, whoever
+			// starts the run (the schedule, kubectl create job --from, the
+			// plugin): the controller follows them by these labels.
 			JobTemplate: batchv1.JobTemplateSpec{
-				Spec: jobSpec(fj, spec),
+				ObjectMeta: metav1.ObjectMeta{Labels: RunLabels(fj)},
+				Spec:       jobSpec(fj, spec),
 			},
 		},
 	}
@@ -47,6 +50,7 @@ func jobSpec(fj *ihpav1beta2.FittingJob, spec *ihpav1beta2.FittingJobSpec) batch
 		BackoffLimit:          spec.BackoffLimit,
 		Completions:           spec.Completions,
 		Template: corev1.PodTemplateSpec{
+			ObjectMeta: metav1.ObjectMeta{Labels: RunLabels(fj)},
 			Spec: corev1.PodSpec{
 				Affinity:           spec.Affinity,
 				ImagePullSecrets:   spec.ImagePullSecrets,

@@ -19,6 +19,15 @@ func configVolume(cmName string) corev1.Volume {
 	}}
 }
 
+// runMeta is the metadata of the job and Pod templates: the labels that
+// let the controller and `kubectl logs -l` find a run's Job and Pods.
+func runMeta(fittingJob string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Labels: map[string]string{
+		"app.kubernetes.io/managed-by":         "fittingjob-controller",
+		"ihpa.ake.cyberagent.co.jp/fittingjob": fittingJob,
+	}}
+}
+
 var configMount = corev1.VolumeMount{Name: "fittingjob-config", MountPath: "/fittingjob-config"}
 
 // TestCronJobRich spells out the whole CronJob for a FittingJob that sets
@@ -41,11 +50,11 @@ func TestCronJobRich(t *testing.T) {
 			Suspend:                    ptrTo(true),
 			SuccessfulJobsHistoryLimit: ptrTo[int32](1),
 			FailedJobsHistoryLimit:     ptrTo[int32](5),
-			JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{
+			JobTemplate: batchv1.JobTemplateSpec{ObjectMeta: runMeta("ihpa-web-cpu"), Spec: batchv1.JobSpec{
 				ActiveDeadlineSeconds: ptrTo[int64](3600),
 				BackoffLimit:          ptrTo[int32](2),
 				Completions:           ptrTo[int32](1),
-				Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
+				Template: corev1.PodTemplateSpec{ObjectMeta: runMeta("ihpa-web-cpu"), Spec: corev1.PodSpec{
 					Affinity:           in.Spec.Affinity,
 					ImagePullSecrets:   []corev1.LocalObjectReference{{Name: "pull-secret"}},
 					NodeSelector:       map[string]string{"kubernetes.io/os": "linux"},
@@ -107,8 +116,8 @@ func TestCronJobMinimal(t *testing.T) {
 		Spec: batchv1.CronJobSpec{
 			Schedule:          Schedule(fj),
 			ConcurrencyPolicy: batchv1.ForbidConcurrent,
-			JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{
-				Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
+			JobTemplate: batchv1.JobTemplateSpec{ObjectMeta: runMeta("fj"), Spec: batchv1.JobSpec{
+				Template: corev1.PodTemplateSpec{ObjectMeta: runMeta("fj"), Spec: corev1.PodSpec{
 					RestartPolicy: corev1.RestartPolicyOnFailure,
 					Volumes:       []corev1.Volume{configVolume("fj-config")},
 					Containers: []corev1.Container{{

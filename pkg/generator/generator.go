@@ -46,6 +46,16 @@ func OwnerReference(fj *ihpav1beta2.FittingJob) metav1.OwnerReference {
 	return *metav1.NewControllerRef(fj, ihpav1beta2.SchemeGroupVersion.WithKind("FittingJob"))
 }
 
+// RunLabels label the Jobs and Pods of fj's runs: the managed-by label, so
+// that the controller's label-selected informers see them, and the
+// FittingJob's name, so that each maps back to its FittingJob.
+func RunLabels(fj *ihpav1beta2.FittingJob) map[string]string {
+	return map[string]string{
+		ManagedByLabel:                  ManagedByValue,
+		ihpav1beta2.FittingJobNameLabel: fj.Name,
+	}
+}
+
 // childMeta is the metadata both children share: their name, the
 // FittingJob's namespace, the managed-by label and the controller reference.
 // The TypeMeta of the children stays empty, as in objects read from a typed

@@ -44,6 +44,9 @@ type Options struct {
 	ProbeAddress   string
 	MetricsAddress string
 	LeaderElection LeaderElection
+	// FreshnessGrace is how long past one schedule period a fit may
+	// succeed before its forecast counts as overdue.
+	FreshnessGrace time.Duration
 }
 
 // NewOptions returns the defaults of the binary's flags.
@@ -56,6 +59,7 @@ func NewOptions() Options {
 		ProbeAddress:   ":8081",
 		MetricsAddress: ":8080",
 		LeaderElection: newLeaderElection(),
+		FreshnessGrace: controller.DefaultFreshnessGrace,
 	}
 }
 
@@ -87,8 +91,8 @@ func Run(ctx context.Context, opts Options) error {
 	ihpaInformers := ihpainformers.NewSharedInformerFactoryWithOptions(ihpaClient, opts.ResyncPeriod,
 		ihpainformers.WithNamespace(opts.Namespace),
 		ihpainformers.WithTransform(controller.DropManagedFields))
-	// Only the controller's own children are cached, not every ConfigMap
-	// and CronJob in the cluster.
+	// Only the controller's own children and runs are cached, not every
+	// ConfigMap, CronJob, Job and Pod in the cluster.
 	kubeInformers := kubeinformers.NewSharedInformerFactoryWithOptions(kubeClient, opts.ResyncPeriod,
 		kubeinformers.WithNamespace(opts.Namespace),
 		kubeinformers.WithTweakListOptions(controller.ManagedBySelector),
@@ -113,7 +117,10 @@ func Run(ctx context.Context, opts Options) error {
 		ihpaInformers.Ihpa().V1beta2().FittingJobs(),
 		kubeInformers.Core().V1().ConfigMaps(),
 		kubeInformers.Batch().V1().CronJobs(),
-		recorder)
+		kubeInformers.Batch().V1().Jobs(),
+		kubeInformers.Core().V1().Pods(),
+		recorder,
+		controller.Options{FreshnessGrace: opts.FreshnessGrace})
 	if err != nil {
 		return err
 	}

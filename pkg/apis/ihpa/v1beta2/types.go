@@ -19,7 +19,9 @@ import (
 // +kubebuilder:printcolumn:name="Metric",type=string,JSONPath=`.spec.metric.name`
 // +kubebuilder:printcolumn:name="Schedule",type=string,JSONPath=`.status.schedule`
 // +kubebuilder:printcolumn:name="Last Schedule",type=date,JSONPath=`.status.lastScheduleTime`
+// +kubebuilder:printcolumn:name="Last Success",type=date,JSONPath=`.status.lastSuccessfulTime`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Fresh",type=string,JSONPath=`.status.conditions[?(@.type=="ForecastFresh")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 52",message="metadata.name must be at most 52 characters: the CronJob carries the same name and Kubernetes limits CronJob names to 52"
@@ -290,7 +292,9 @@ type FittingJobStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 	// Conditions: Ready tells whether the ConfigMap and CronJob are in
-	// sync with the spec, and if not, why.
+	// sync with the spec, and if not, why; ForecastFresh tells whether the
+	// last successful fit is recent enough for the schedule in force, and
+	// if not, why.
 	// +listType=map
 	// +listMapKey=type
 	// +optional
@@ -298,13 +302,53 @@ type FittingJobStatus struct {
 	// Schedule is the cron expression in force.
 	// +optional
 	Schedule string `json:"schedule,omitempty"`
-	// LastScheduleTime is mirrored from the CronJob's status.
+	// LastScheduleTime is when the schedule last started a run: the
+	// CronJob's lastScheduleTime, or the scheduled time of its newest Job
+	// when that is seen first. It never goes backwards.
 	// +optional
 	LastScheduleTime *metav1.Time `json:"lastScheduleTime,omitempty"`
-	// LastSuccessfulTime is mirrored from the CronJob's status.
+	// LastSuccessfulTime is when the last successful fit completed: the
+	// later of the CronJob's lastSuccessfulTime and the completion time of
+	// the newest succeeded Job of the FittingJob, manual runs included. It
+	// never goes backwards.
 	// +optional
 	LastSuccessfulTime *metav1.Time `json:"lastSuccessfulTime,omitempty"`
+	// LastRun is the newest Job of the FittingJob (from the schedule or
+	// started by hand) as last observed. It stays when the Job is deleted.
+	// +optional
+	LastRun *LastRun `json:"lastRun,omitempty"`
 }
+
+// LastRun describes one run of the fitting container: a Job created from
+// the FittingJob's CronJob.
+type LastRun struct {
+	// JobName is the name of the Job, in the FittingJob's namespace.
+	// +required
+	JobName string `json:"jobName"`
+	// StartTime is when the run started: the Job's creation time.
+	// +optional
+	StartTime *metav1.Time `json:"startTime,omitempty"`
+	// CompletionTime is when the Job succeeded or failed.
+	// +optional
+	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
+	// Outcome of the run.
+	// +required
+	Outcome RunOutcome `json:"outcome"`
+	// Reason is a CamelCase word for why the run failed or is stuck: the
+	// Job's failure reason (BackoffLimitExceeded, DeadlineExceeded…) or,
+	// where the Job is silent, its Pod's (Unschedulable, ImagePullBackOff,
+	// OOMKilled…).
+	// +optional
+	Reason string `json:"reason,omitempty"`
+	// Message explains Reason to a person: the Job's and the Pod's words,
+	// exit code and termination message included.
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// RunOutcome is how a run ended, or Running.
+// +kubebuilder:validation:Enum=Running;Succeeded;Failed
+type RunOutcome string
 
 // FittingJobList is a list of FittingJobs.
 //

@@ -1,0 +1,102 @@
+package controller
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
+)
+
+// freshness is what the ForecastFresh condition is computed from.
+type freshness struct {
+	now     time.Time
+	created time.Time
+	// schedule is the schedule in force; scheduleErr says why it is nil.
+	schedule    cron.Schedule
+	scheduleErr error
+	suspended   bool
+	grace       time.Duration
+
+	lastSuccess *metav1.Time
+	lastRun     *ihpav1beta2.LastRun
+	// previous is the condition as recorded.
+	previous *metav1.Condition
+}
+
+// forecastFresh computes the ForecastFresh condition (type, status, reason,
+// message) and the time at which it would change with no event at all
+// (zero: only an event can change it). Failed and stuck runs come first;
+// then the age of the last success against one period of the schedule
+// plus the grace.
+//
+// A suspended CronJob does not stop the clock: the forecast ages all the
+// same and goes overdue, and the message says that the CronJob is
+// suspended.
+func forecastFresh(in freshness) (metav1.Condition, time.Time) {
+	cond := func(status metav1.ConditionStatus, reason, message string) metav1.Condition {
+		return metav1.Condition{Type: ihpav1beta2.ConditionForecastFresh, Status: status, Reason: reason, Message: message}
+	}
+	suspended := ""
+	if in.suspended {
+		suspended = " The CronJob is suspended: no run is scheduled."
+	}
+
+	if run := in.lastRun; run != nil {
+		switch {
+		case run.Outcome == ihpav1beta2.RunFailed:
+			return cond(metav1.ConditionFalse, ihpav1beta2.ReasonFitFailed,
+				fmt.Sprintf("Job %s failed: %s: %s", run.JobName, run.Reason, run.Message)), time.Time{}
+		case run.Outcome == ihpav1beta2.RunRunning && run.Reason != "":
+			return cond(metav1.ConditionFalse, ihpav1beta2.ReasonFitStuck,
+				fmt.Sprintf("Job %s is stuck: %s: %s", run.JobName, run.Reason, run.Message)), time.Time{}
+		case run.Outcome == ihpav1beta2.RunRunning && in.previous != nil &&
+			in.previous.Status == metav1.ConditionFalse &&
+			(in.previous.Reason == ihpav1beta2.ReasonFitFailed || in.previous.Reason == ihpav1beta2.ReasonFitStuck):
+			// A new run after a failed or stuck one: what the last
+			// finished run said holds until this one finishes.
+			return cond(in.previous.Status, in.previous.Reason, in.previous.Message), time.Time{}
+		}
+	}
+	if in.schedule == nil {
+		return cond(metav1.ConditionUnknown, ihpav1beta2.ReasonInvalidSchedule,
+			fmt.Sprintf("The schedule in force cannot be used: %v", in.scheduleErr)), time.Time{}
+	}
+
+	if in.lastSuccess != nil {
+		success := in.lastSuccess.Time
+		period, ok := periodAround(in.schedule, success)
+		if !ok {
+			return cond(metav1.ConditionUnknown, ihpav1beta2.ReasonInvalidSchedule,
+				"The schedule in force never fires again"), time.Time{}
+		}
+		deadline := success.Add(period + in.grace)
+		if in.now.Before(deadline) {
+			return cond(metav1.ConditionTrue, ihpav1beta2.ReasonFitSucceeded,
+				fmt.Sprintf("The last fit succeeded at %s; the forecast is fresh until %s (one schedule period, %s, plus a grace of %s).%s",
+					stamp(success), stamp(deadline), period, in.grace, suspended)), deadline
+		}
+		return cond(metav1.ConditionFalse, ihpav1beta2.ReasonFitOverdue,
+			fmt.Sprintf("No fit has succeeded since %s; one was due by %s (one schedule period, %s, plus a grace of %s).%s",
+				stamp(success), stamp(deadline), period, in.grace, suspended)), time.Time{}
+	}
+
+	first := in.schedule.Next(in.created)
+	if first.IsZero() {
+		return cond(metav1.ConditionUnknown, ihpav1beta2.ReasonInvalidSchedule,
+			"The schedule in force never fires"), time.Time{}
+	}
+	due := first.Add(in.grace)
+	if in.now.Before(due) {
+		return cond(metav1.ConditionUnknown, ihpav1beta2.ReasonAwaitingFirstFit,
+			fmt.Sprintf("No fit has succeeded yet; the first scheduled run is at %s, and the fit is overdue if none has succeeded by %s.%s",
+				stamp(first), stamp(due), suspended)), due
+	}
+	return cond(metav1.ConditionFalse, ihpav1beta2.ReasonFitOverdue,
+		fmt.Sprintf("No fit has succeeded yet; the first scheduled run was at %s, and one was due by %s.%s",
+			stamp(first), stamp(due), suspended)), time.Time{}
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -1,0 +1,70 @@
+package controller
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// maxLookBack bounds the search for the activation before a time: the cron
+// library looks five years ahead at most, so no schedule it accepts has a
+// longer gap.
+const maxLookBack = 5 * 366 * 24 * time.Hour
+
+// parseSchedule parses a CronJob's schedule as the CronJob controller does
+// (robfig/cron's standard parser, the time zone as a TZ= prefix), so that
+// the periods the freshness condition uses are those of the runs the
+// CronJob makes.
+func parseSchedule(schedule string, timeZone *string) (cron.Schedule, error) {
+	if timeZone != nil {
+		if _, err := time.LoadLocation(*timeZone); err != nil {
+			return nil, err
+		}
+		schedule = "TZ=" + *timeZone + " " + schedule
+	}
+	s, err := cron.ParseStandard(schedule)
+	if err != nil {
+		return nil, fmt.Errorf("unparsable schedule %q: %w", schedule, err)
+	}
+	return s, nil
+}
+
+// periodAround is the interval between the activation at or before t and
+// the one after t: the period of the schedule that t falls in. A weekday
+// schedule has a 72-hour period from Friday to Monday and 24 hours on
+// other days. ok is false for a schedule that never fires after t.
+func periodAround(s cron.Schedule, t time.Time) (period time.Duration, ok bool) {
+	next := s.Next(t)
+	if next.IsZero() {
+		return 0, false
+	}
+	if prev, ok := activationAtOrBefore(s, t); ok {
+		return next.Sub(prev), true
+	}
+	after := s.Next(next)
+	if after.IsZero() {
+		return 0, false
+	}
+	return after.Sub(next), true
+}
+
+// activationAtOrBefore is the latest activation of s not after t. The
+// library only looks forward, so it widens a window back from t until an
+// activation falls in it, then walks forward to the last one.
+func activationAtOrBefore(s cron.Schedule, t time.Time) (time.Time, bool) {
+	for window := time.Minute; window <= maxLookBack; window *= 2 {
+		a := s.Next(t.Add(-window))
+		if a.IsZero() || a.After(t) {
+			continue
+		}
+		for {
+			n := s.Next(a)
+			if n.IsZero() || n.After(t) {
+				return a, true
+			}
+			a = n
+		}
+	}
+	return time.Time{}, false
+}

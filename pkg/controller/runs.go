@@ -1,0 +1,208 @@
+package controller
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
+)
+
+// runs lists the Jobs of fj from the cache: those labelled with its name in
+// its namespace, created since fj was (a Job left over from an earlier
+// FittingJob of the same name is not one of its runs).
+func (c *Controller) runs(fj *ihpav1beta2.FittingJob) ([]*batchv1.Job, error) {
+	jobs, err := c.jobs.Jobs(fj.Namespace).List(labels.SelectorFromSet(labels.Set{ihpav1beta2.FittingJobNameLabel: fj.Name}))
+	if err != nil {
+		return nil, err
+	}
+	kept := jobs[:0:0]
+	for _, job := range jobs {
+		if !job.CreationTimestamp.Before(&fj.CreationTimestamp) {
+			kept = append(kept, job)
+		}
+	}
+	return kept, nil
+}
+
+// newestJob is the run started last: by creation time, then by name.
+func newestJob(jobs []*batchv1.Job) *batchv1.Job {
+	var newest *batchv1.Job
+	for _, job := range jobs {
+		if newest == nil || runBefore(newest.CreationTimestamp.Time, newest.Name, job.CreationTimestamp.Time, job.Name) {
+			newest = job
+		}
+	}
+	return newest
+}
+
+func runBefore(t1 time.Time, name1 string, t2 time.Time, name2 string) bool {
+	return t1.Before(t2) || (t1.Equal(t2) && name1 < name2)
+}
+
+// podsOf are the cached Pods that job controls, newest first.
+func (c *Controller) podsOf(job *batchv1.Job) ([]*corev1.Pod, error) {
+	pods, err := c.pods.Pods(job.Namespace).List(labels.SelectorFromSet(labels.Set{ihpav1beta2.FittingJobNameLabel: job.Labels[ihpav1beta2.FittingJobNameLabel]}))
+	if err != nil {
+		return nil, err
+	}
+	var owned []*corev1.Pod
+	for _, pod := range pods {
+		if ref := metav1.GetControllerOf(pod); ref != nil && ref.UID == job.UID {
+			owned = append(owned, pod)
+		}
+	}
+	sort.Slice(owned, func(i, j int) bool {
+		return runBefore(owned[j].CreationTimestamp.Time, owned[j].Name, owned[i].CreationTimestamp.Time, owned[i].Name)
+	})
+	return owned, nil
+}
+
+// observeRun describes job as a LastRun. A Job's own failure condition
+// comes first; its Pods explain, where the Job is silent, why a run does
+// not progress, and add to a failure how the fit ended. limit is how long
+// a run may go before it is stuck (zero: no limit known).
+func observeRun(job *batchv1.Job, pods []*corev1.Pod, now time.Time, limit time.Duration) *ihpav1beta2.LastRun {
+	run := &ihpav1beta2.LastRun{
+		JobName:   job.Name,
+		StartTime: job.CreationTimestamp.DeepCopy(),
+		Outcome:   ihpav1beta2.RunRunning,
+	}
+	if jobCondition(job, batchv1.JobComplete) != nil {
+		run.Outcome = ihpav1beta2.RunSucceeded
+		run.CompletionTime = completionTime(job, batchv1.JobComplete)
+		return run
+	}
+	if failed := jobCondition(job, batchv1.JobFailed); failed != nil {
+		run.Outcome = ihpav1beta2.RunFailed
+		run.CompletionTime = completionTime(job, batchv1.JobFailed)
+		run.Reason, run.Message = failed.Reason, failed.Message
+		if run.Reason == "" {
+			run.Reason = ihpav1beta2.RunReasonFailed
+		}
+		var details []string
+		if run.Message != "" {
+			details = append(details, run.Message)
+		}
+		for _, pod := range pods {
+			if d, ok := failedPod(pod); ok {
+				details = append(details, d)
+				break
+			}
+		}
+		run.Message = truncate(strings.Join(details, "; "))
+		return run
+	}
+	for _, pod := range pods {
+		if reason, message, ok := stuckPod(pod); ok {
+			run.Reason, run.Message = reason, truncate(message)
+			return run
+		}
+	}
+	if limit > 0 && !now.Before(job.CreationTimestamp.Add(limit)) {
+		run.Reason = ihpav1beta2.RunReasonRunningTooLong
+		run.Message = fmt.Sprintf("Job %s has been running since %s, longer than %s", job.Name, job.CreationTimestamp.UTC().Format(time.RFC3339), limit)
+	}
+	return run
+}
+
+// runLimit is how long a run of job may go before it counts as stuck: its
+// activeDeadlineSeconds when set (the Job controller ends it then), else
+// one period of the schedule.
+func runLimit(job *batchv1.Job, period time.Duration) time.Duration {
+	if d := job.Spec.ActiveDeadlineSeconds; d != nil {
+		return time.Duration(*d) * time.Second
+	}
+	return period
+}
+
+// completionTime is when job finished: the Job's completionTime, set on
+// success, else when the final condition appeared.
+func completionTime(job *batchv1.Job, t batchv1.JobConditionType) *metav1.Time {
+	if t == batchv1.JobComplete && job.Status.CompletionTime != nil {
+		return job.Status.CompletionTime.DeepCopy()
+	}
+	if c := jobCondition(job, t); c != nil && !c.LastTransitionTime.IsZero() {
+		return c.LastTransitionTime.DeepCopy()
+	}
+	return nil
+}
+
+// nextLastRun is the LastRun to record, given the one recorded and the one
+// observed now. It keeps a run's record from costing more than three
+// status writes (started, stuck, finished) and from going backwards:
+//   - a finished run is never rewritten (its Pods may go, its message stays);
+//   - a run once stuck stays so until it finishes: a crash-looping or
+//     image-pulling Pod alternates reasons and would write at every turn;
+//   - an older Job than the recorded one (the newest was deleted) does not
+//     replace it, nor does the absence of any Job.
+func nextLastRun(recorded, observed *ihpav1beta2.LastRun) *ihpav1beta2.LastRun {
+	if observed == nil {
+		return recorded
+	}
+	if recorded != nil {
+		if recorded.JobName == observed.JobName {
+			if recorded.Outcome != ihpav1beta2.RunRunning ||
+				(observed.Outcome == ihpav1beta2.RunRunning && recorded.Reason != "") {
+				return recorded
+			}
+		} else if recorded.StartTime != nil && observed.StartTime != nil &&
+			runBefore(observed.StartTime.Time, observed.JobName, recorded.StartTime.Time, recorded.JobName) {
+			return recorded
+		}
+	}
+	return observed
+}
+
+// lastSuccess is the later of the recorded time, the CronJob's and the
+// newest completion of a succeeded Job: manual runs count, and the time
+// never goes backwards when Jobs are cleaned up.
+func lastSuccess(recorded *metav1.Time, cronJob *batchv1.CronJob, jobs []*batchv1.Job) *metav1.Time {
+	latest := recorded
+	if cronJob != nil {
+		latest = later(latest, cronJob.Status.LastSuccessfulTime)
+	}
+	for _, job := range jobs {
+		if jobCondition(job, batchv1.JobComplete) != nil {
+			latest = later(latest, completionTime(job, batchv1.JobComplete))
+		}
+	}
+	return latest.DeepCopy()
+}
+
+// lastSchedule is the latest of the recorded time, the CronJob's
+// lastScheduleTime and the scheduled time of the Jobs it created: the Job
+// is usually seen before the CronJob's status update, and taking both at
+// once saves a status write per run. Like lastSuccess, it never goes
+// backwards when Jobs are cleaned up.
+func lastSchedule(recorded *metav1.Time, cronJob *batchv1.CronJob, jobs []*batchv1.Job) *metav1.Time {
+	latest := recorded
+	if cronJob != nil {
+		latest = later(latest, cronJob.Status.LastScheduleTime)
+	}
+	for _, job := range jobs {
+		if s, ok := job.Annotations[batchv1.CronJobScheduledTimestampAnnotation]; ok {
+			if t, err := time.Parse(time.RFC3339, s); err == nil {
+				latest = later(latest, &metav1.Time{Time: t})
+			}
+		}
+	}
+	return latest.DeepCopy()
+}
+
+func later(a, b *metav1.Time) *metav1.Time {
+	switch {
+	case a == nil:
+		return b
+	case b == nil || !b.After(a.Time):
+		return a
+	default:
+		return b
+	}
+}
