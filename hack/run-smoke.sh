@@ -72,6 +72,11 @@ kubectl create job --from="cronjob/${fit}" smoke-fit >/dev/null
 kubectl wait --for=condition=Complete job/smoke-fit --timeout="${ready_timeout}s" >/dev/null ||
     fail "the fit started from cronjob/${fit} did not complete: $(kubectl get job smoke-fit -o jsonpath='{.status}')"
 echo "run-smoke: a fit from cronjob/${fit} succeeded"
+# The controller follows the run: the FittingJob reports it and is fresh.
+kubectl wait "fittingjob/${fit}" --for=jsonpath='{.status.lastRun.outcome}'=Succeeded --timeout=60s >/dev/null &&
+    kubectl wait "fittingjob/${fit}" --for=condition=ForecastFresh --timeout=60s >/dev/null ||
+    fail "fittingjob/${fit} does not report the fit: $(kubectl get fittingjob "${fit}" -o jsonpath='{.status}')"
+echo "run-smoke: fittingjob/${fit} reports the run: lastRun Succeeded, ForecastFresh True"
 
 echo "run-smoke: pressing Ctrl-C"
 kill -INT -- "-${make_pid}"
