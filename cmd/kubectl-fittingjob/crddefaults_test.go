@@ -116,4 +116,3 @@ func collectDefaults(schema map[string]any, path string, defaults map[string]any
 		}
 	}
 }
-

@@ -320,7 +320,7 @@ func TestRenderInputsAndFormats(t *testing.T) {
 	})
 
 	for format, want := range map[string]string{
-		"name":                     "configmap/ihpa-web-nginx-http-requests-total-config\ncronjob.batch/ihpa-web-nginx-http-requests-total\n",
+		"name":                      "configmap/ihpa-web-nginx-http-requests-total-config\ncronjob.batch/ihpa-web-nginx-http-requests-total\n",
 		"jsonpath={.items[*].kind}": "ConfigMap CronJob",
 	} {
 		t.Run("-o "+format, func(t *testing.T) {
