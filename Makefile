@@ -19,6 +19,7 @@ all: build
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/fittingjob-controller ./cmd/fittingjob-controller
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/kubectl-fittingjob ./cmd/kubectl-fittingjob
+	install -m 0755 hack/krew/kubectl_complete-fittingjob $(BIN)/
 
 ## image: the controller's image, version stamped, with docker or podman
 ## (whichever is on the PATH; CONTAINER_ENGINE=... chooses).
