@@ -1,12 +1,14 @@
 package main
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned"
 )
@@ -50,35 +52,18 @@ func completeFittingJobNames(configFlags *genericclioptions.ConfigFlags) cobra.C
 // registerConnectionCompletions completes --namespace from the cluster and
 // --context, --cluster and --user from the kubeconfig, as kubectl does.
 func registerConnectionCompletions(root *cobra.Command, configFlags *genericclioptions.ConfigFlags) {
-	fromKubeconfig := func(names func(*genericclioptions.ConfigFlags) []string) cobra.CompletionFunc {
+	fromKubeconfig := func(names func(*clientcmdapi.Config) []string) cobra.CompletionFunc {
 		return func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
-			return names(configFlags), cobra.ShellCompDirectiveNoFileComp
-		}
-	}
-	kubeconfigNames := func(pick func(contexts, clusters, users []string) []string) func(*genericclioptions.ConfigFlags) []string {
-		return func(f *genericclioptions.ConfigFlags) []string {
-			raw, err := f.ToRawKubeConfigLoader().RawConfig()
+			raw, err := configFlags.ToRawKubeConfigLoader().RawConfig()
 			if err != nil {
-				return nil
+				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
-			var contexts, clusters, users []string
-			for name := range raw.Contexts {
-				contexts = append(contexts, name)
-			}
-			for name := range raw.Clusters {
-				clusters = append(clusters, name)
-			}
-			for name := range raw.AuthInfos {
-				users = append(users, name)
-			}
-			names := pick(contexts, clusters, users)
-			slices.Sort(names)
-			return names
+			return names(&raw), cobra.ShellCompDirectiveNoFileComp
 		}
 	}
-	_ = root.RegisterFlagCompletionFunc("context", fromKubeconfig(kubeconfigNames(func(c, _, _ []string) []string { return c })))
-	_ = root.RegisterFlagCompletionFunc("cluster", fromKubeconfig(kubeconfigNames(func(_, c, _ []string) []string { return c })))
-	_ = root.RegisterFlagCompletionFunc("user", fromKubeconfig(kubeconfigNames(func(_, _, u []string) []string { return u })))
+	_ = root.RegisterFlagCompletionFunc("context", fromKubeconfig(func(c *clientcmdapi.Config) []string { return slices.Sorted(maps.Keys(c.Contexts)) }))
+	_ = root.RegisterFlagCompletionFunc("cluster", fromKubeconfig(func(c *clientcmdapi.Config) []string { return slices.Sorted(maps.Keys(c.Clusters)) }))
+	_ = root.RegisterFlagCompletionFunc("user", fromKubeconfig(func(c *clientcmdapi.Config) []string { return slices.Sorted(maps.Keys(c.AuthInfos)) }))
 	_ = root.RegisterFlagCompletionFunc("namespace", func(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		config, err := configFlags.ToRESTConfig()
 		if err != nil {

@@ -220,3 +220,38 @@ current-context: team-a
 		})
 	}
 }
+
+// Completion through cobra's hidden __complete command, as the shell
+// scripts and kubectl_complete-fittingjob call it: contexts come from the
+// kubeconfig, dry-run values are fixed.
+func TestCompletion(t *testing.T) {
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(kubeconfig, []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: k, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: u, user: {token: t}}]
+contexts:
+- {name: team-b, context: {cluster: k, user: u}}
+- {name: team-a, context: {cluster: k, user: u}}
+current-context: team-a
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KUBECONFIG", kubeconfig)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"__complete", "run", "NAME", "--context", ""}, "team-a\nteam-b\n:4\n"},
+		{[]string{"__complete", "run", "NAME", "--dry-run", ""}, "none\nclient\nserver\n:4\n"},
+		{[]string{"__complete", ""}, "completion\tGenerate the autocompletion script for the specified shell\nhelp\tHelp about any command\nrender\tPrint the ConfigMap and CronJob a FittingJob yields, offline\nrun\tStart a fitting run of a FittingJob now\n:4\n"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := execute(context.Background(), tc.args, nil, &stdout, &stderr); code != 0 {
+			t.Errorf("%q: exit status %d: %s", tc.args, code, stderr.String())
+		}
+		if diff := cmp.Diff(tc.want, stdout.String()); diff != "" {
+			t.Errorf("%q: completions differ (-want +got):\n%s", tc.args, diff)
+		}
+	}
+}
