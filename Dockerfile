@@ -1,5 +1,5 @@
-# The FittingJob controller image:
-#   docker build -t fittingjob-controller:latest .
+# The FittingJob controller image (make image does this, version stamped):
+#   docker build --build-arg VERSION=v1.2.3 -t fittingjob-controller:v1.2.3 .
 # Multi-platform builds cross-compile on the build machine:
 #   docker buildx build --platform linux/amd64,linux/arm64 -t <registry>/fittingjob-controller:<tag> .
 
@@ -18,8 +18,12 @@ COPY pkg/ pkg/
 
 ARG TARGETOS
 ARG TARGETARCH
+# What --version and the build info metric report.
+ARG VERSION=dev
 RUN CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
-    go build -trimpath -ldflags "-s -w" -o /out/fittingjob-controller ./cmd/fittingjob-controller
+    go build -trimpath \
+      -ldflags "-s -w -X github.com/intelligent-hpa/fittingjob-controller/pkg/version.Version=${VERSION}" \
+      -o /out/fittingjob-controller ./cmd/fittingjob-controller
 
 # Static binary on distroless: no shell, no package manager, non-root.
 FROM gcr.io/distroless/static-debian12:nonroot

@@ -5,14 +5,37 @@ SHELL := /usr/bin/env bash
 BIN   := $(CURDIR)/.bin
 GO    ?= go
 
-.PHONY: all build generate verify verify-manifests check-rules test unit-test integration-test run run-smoke control-plane clean
+# The version both binaries report (--version, the build info metric), and
+# the image's tag: the nearest tag, else the commit, "-dirty" when the tree
+# has changes. make VERSION=v1.2.3 ... overrides it.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/intelligent-hpa/fittingjob-controller/pkg/version.Version=$(VERSION)
+
+.PHONY: all build generate verify verify-manifests check-rules test unit-test integration-test run run-smoke control-plane clean image release
 
 all: build
 
 ## build: the controller and the kubectl plugin in .bin/
 build:
-	$(GO) build -o $(BIN)/fittingjob-controller ./cmd/fittingjob-controller
-	$(GO) build -o $(BIN)/kubectl-fittingjob ./cmd/kubectl-fittingjob
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/fittingjob-controller ./cmd/fittingjob-controller
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/kubectl-fittingjob ./cmd/kubectl-fittingjob
+	install -m 0755 hack/krew/kubectl_complete-fittingjob $(BIN)/
+
+## image: the controller's image, version stamped, with docker or podman
+## (whichever is on the PATH; CONTAINER_ENGINE=... chooses).
+## make image IMAGE=<registry>/fittingjob-controller:<tag>
+CONTAINER_ENGINE ?= $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)
+IMAGE ?= fittingjob-controller:$(VERSION)
+image:
+	@if [ -z "$(CONTAINER_ENGINE)" ]; then echo "make image needs docker or podman on the PATH (or CONTAINER_ENGINE=...)" >&2; exit 1; fi
+	$(CONTAINER_ENGINE) build --build-arg VERSION=$(VERSION) -t $(IMAGE) .
+
+## release: the plugin's archives for every platform krew serves, their
+## sha256 checksums, and the krew manifest that points at them, in
+## .bin/release/. RELEASE_URL is where the archives will be downloaded from.
+RELEASE_URL ?= https://github.com/intelligent-hpa/fittingjob-controller/releases/download/$(VERSION)
+release:
+	VERSION="$(VERSION)" LDFLAGS="$(LDFLAGS)" RELEASE_URL="$(RELEASE_URL)" GO="$(GO)" hack/release.sh $(BIN)/release
 
 ## generate: regenerate deep-copy, clientset, listers, informers and the CRD
 generate:

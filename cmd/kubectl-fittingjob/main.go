@@ -1,43 +1,43 @@
 // Command kubectl-fittingjob is a kubectl plugin for FittingJobs. Installed
 // on the PATH as kubectl-fittingjob, kubectl runs it as "kubectl fittingjob".
 //
-//	kubectl fittingjob render -f FILE [-n NAMESPACE]   the ConfigMap and CronJob a FittingJob yields, offline
-//	kubectl fittingjob run NAME [-n NAMESPACE] [--wait] start a fitting run now
+//	kubectl fittingjob render -f FILE|-k DIR [-o FORMAT]   the ConfigMap and CronJob a FittingJob yields, offline
+//	kubectl fittingjob run NAME [--wait] [--dry-run=...]    start a fitting run now
 //
-// It uses the standard flag package, one FlagSet per command, to keep the
-// plugin's dependencies those of the controller.
+// It is built as kubectl's own commands are: cobra for the command line,
+// k8s.io/cli-runtime for the connection flags (ConfigFlags), the output
+// formats (PrintFlags) and reading manifests (resource.Builder).
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/version"
 )
 
-const usage = `kubectl fittingjob: work with FittingJobs (ihpa.ake.cyberagent.co.jp/v1beta2).
+const rootLong = `kubectl fittingjob: work with FittingJobs (ihpa.ake.cyberagent.co.jp/v1beta2).
 
-Usage:
-  kubectl fittingjob render -f FILE [-n NAMESPACE]
-  kubectl fittingjob run NAME [-n NAMESPACE] [--wait] [--timeout DURATION]
-                         [--kubeconfig PATH] [--context NAME]
-
-Commands:
   render   Print the ConfigMap and CronJob the controller would create for the
-           FittingJobs in a file. Offline: no cluster is contacted.
+           FittingJobs in manifests. Offline: no cluster is contacted.
   run      Start a fitting run of a FittingJob now, as
            "kubectl create job --from=cronjob/NAME" does, and optionally wait
            for it to finish.
 
-Run "kubectl fittingjob COMMAND -h" for the flags of a command.
-`
+The connection flags (--kubeconfig, --context, --as, -n, ...) are kubectl's.`
 
-// errUsage marks errors in the command line, which exit with status 2 as
-// the flag package does, while failures of the work itself exit with 1.
+// errUsage marks errors in the command line that were already reported
+// with a hint to the help. They exit with status 2, as before the plugin
+// moved to cobra, while failures of the work itself exit with 1.
 var errUsage = errors.New("usage error")
 
 func main() {
@@ -52,30 +52,24 @@ func main() {
 // execute runs the command line args and returns the exit status. It is
 // main without the process: tests call it with their own streams.
 func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
-	}
-	var err error
-	switch cmd, rest := args[0], args[1:]; cmd {
-	case "render":
-		err = renderCommand(rest, stdin, stdout, stderr)
-	case "run":
-		err = runCommand(ctx, rest, stdout, stderr)
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
-		return 0
-	default:
-		fmt.Fprintf(stderr, "error: unknown command %q\nSee 'kubectl fittingjob help' for the commands.\n", cmd)
-		return 2
-	}
+	streams := genericiooptions.IOStreams{In: stdin, Out: stdout, ErrOut: stderr}
+	ran := false
+	root := newRootCommand(streams, func() { ran = true })
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
 	switch {
 	case err == nil:
 		return 0
-	case errors.Is(err, flag.ErrHelp):
-		return 0
 	case errors.Is(err, errUsage):
-		// Already reported, with a hint to the help.
+		return 2
+	case !ran:
+		// cobra refused the command line before any command ran: an
+		// unknown command or flag, or a wrong number of arguments.
+		cmd, _, findErr := root.Find(args)
+		if findErr != nil || cmd == nil {
+			cmd = root
+		}
+		fmt.Fprintf(stderr, "error: %v\nSee '%s -h' for help.\n", err, cmd.CommandPath())
 		return 2
 	default:
 		// kubectl's own format, so that the plugin reads like kubectl.
@@ -84,47 +78,49 @@ func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 }
 
-// newFlagSet returns a FlagSet that returns problems instead of printing
-// them and exiting: parseFlags prints the help for -h and kubectl's
-// "error: ..." for a wrong command line, and execute decides the exit
-// status.
-func newFlagSet(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	return fs
-}
-
-// parseFlags parses args with fs and returns the positional arguments.
-// Unlike fs.Parse, it accepts flags after positional arguments, as kubectl
-// does ("kubectl fittingjob run NAME --wait"); "--" still ends the flags.
-// For -h it prints help to stdout, as kubectl does, and returns
-// flag.ErrHelp.
-func parseFlags(fs *flag.FlagSet, help string, args []string, stdout, stderr io.Writer) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(stdout, help)
-				return nil, err
-			}
-			return nil, usageError(stderr, fs.Name(), "%v", err)
-		}
-		rest := fs.Args()
-		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
-			return append(positional, rest...), nil
-		}
-		if len(rest) == 0 {
-			return positional, nil
-		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
+// newRootCommand is "kubectl fittingjob" with its commands; started is
+// called when a command starts its work, after its command line is
+// accepted.
+func newRootCommand(streams genericiooptions.IOStreams, started func()) *cobra.Command {
+	configFlags := genericclioptions.NewConfigFlags(true)
+	root := &cobra.Command{
+		Use:   "kubectl-fittingjob",
+		Short: "Work with FittingJobs",
+		Long:  rootLong,
+		// Shown as "kubectl fittingjob" in help and completion scripts.
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl fittingjob"},
+		Version:       version.Version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			// No command: the usage, on stderr, as a usage error.
+			cmd.SetOut(streams.ErrOut)
+			_ = cmd.Usage()
+			return errUsage
+		},
 	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	root.SetVersionTemplate(version.String("kubectl-fittingjob") + "\n")
+	configFlags.AddFlags(root.PersistentFlags())
+	registerConnectionCompletions(root, configFlags)
+
+	root.AddCommand(newRenderCommand(configFlags, streams, started))
+	root.AddCommand(newRunCommand(configFlags, streams, started))
+	return root
 }
 
-// usageError reports a wrong command line of command cmd, in kubectl's
-// words, and returns errUsage.
-func usageError(stderr io.Writer, cmd, format string, args ...any) error {
-	fmt.Fprintf(stderr, "error: %s\nSee 'kubectl fittingjob %s -h' for help.\n", fmt.Sprintf(format, args...), cmd)
-	return errUsage
+// exactArgs is cobra.ExactArgs with the argument named in the error.
+func exactArgs(what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(args) == 0:
+			return fmt.Errorf("%s is required", what)
+		case len(args) > 1:
+			return fmt.Errorf("%s takes one %s, got %d: %q", cmd.Name(), what, len(args), args)
+		}
+		return nil
+	}
 }

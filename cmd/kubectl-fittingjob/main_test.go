@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 // TestExecute checks the command line: exit statuses, where help and
@@ -30,22 +31,35 @@ func TestExecute(t *testing.T) {
 		wantCode             int
 		wantStdout, wantErrs string // prefixes of stdout and stderr
 	}{
-		{name: "no command", args: nil, wantCode: 2, wantErrs: "kubectl fittingjob: work with FittingJobs"},
+		{name: "no command", args: nil, wantCode: 2, wantErrs: "Usage:\n  kubectl fittingjob [flags]"},
 		{name: "help", args: []string{"help"}, wantCode: 0, wantStdout: "kubectl fittingjob: work with FittingJobs"},
-		{name: "unknown command", args: []string{"apply"}, wantCode: 2, wantErrs: `error: unknown command "apply"`},
-		{name: "render -h", args: []string{"render", "-h"}, wantCode: 0, wantStdout: "Usage: kubectl fittingjob render"},
-		{name: "run --help", args: []string{"run", "--help"}, wantCode: 0, wantStdout: "Usage: kubectl fittingjob run"},
+		{name: "unknown command", args: []string{"apply"}, wantCode: 2, wantErrs: `error: unknown command "apply" for "kubectl fittingjob"`},
+		{name: "render -h", args: []string{"render", "-h"}, wantCode: 0, wantStdout: "Print the ConfigMap and the CronJob"},
+		{name: "run --help", args: []string{"run", "--help"}, wantCode: 0, wantStdout: "Start a fitting run of FittingJob NAME now"},
+		{name: "--version", args: []string{"--version"}, wantCode: 0, wantStdout: "kubectl-fittingjob dev (go"},
 		{
 			name: "unknown flag", args: []string{"render", "--bogus"}, wantCode: 2,
-			wantErrs: "error: flag provided but not defined: -bogus\nSee 'kubectl fittingjob render -h' for help.\n",
+			wantErrs: "error: unknown flag: --bogus\nSee 'kubectl fittingjob render -h' for help.\n",
 		},
 		{
 			name: "render without -f", args: []string{"render"}, wantCode: 2,
-			wantErrs: "error: -f FILE is required\nSee 'kubectl fittingjob render -h' for help.\n",
+			wantErrs: "error: must specify one of -f and -k\nSee 'kubectl fittingjob render -h' for help.\n",
 		},
 		{
 			name: "run without NAME", args: []string{"run", "--wait"}, wantCode: 2,
-			wantErrs: "error: the FittingJob NAME is required\n",
+			wantErrs: "error: the FittingJob NAME is required\nSee 'kubectl fittingjob run -h' for help.\n",
+		},
+		{
+			name: "run with a wrong --dry-run", args: []string{"run", "fj", "--dry-run=maybe"}, wantCode: 2,
+			wantErrs: `error: --dry-run must be "none", "client" or "server", not "maybe"` + "\nSee 'kubectl fittingjob run -h' for help.\n",
+		},
+		{
+			name: "run --wait --dry-run", args: []string{"run", "fj", "--dry-run=client", "--wait"}, wantCode: 2,
+			wantErrs: "error: --wait cannot be used with --dry-run: no Job runs\nSee 'kubectl fittingjob run -h' for help.\n",
+		},
+		{
+			name: "an unknown output format", args: []string{"render", "-f", "x", "-o", "table"}, wantCode: 2,
+			wantErrs: `error: unable to match a printer suitable for the output format "table"`,
 		},
 		{
 			name: "render a file", args: []string{"render", "-f", "../../manifests/samples/original/fittingjob.yaml"},
@@ -57,14 +71,15 @@ func TestExecute(t *testing.T) {
 		},
 		{
 			name: "render an invalid file", args: []string{"render", "-f", "testdata/invalid.yaml"}, wantCode: 1,
-			wantErrs: "error: testdata/invalid.yaml: FittingJob team-a/invalid is invalid:\n* spec.metric.name: Required value",
+			wantErrs: "error: FittingJob team-a/invalid is invalid:\n* spec.metric.name: Required value",
 		},
 		{
 			name: "render a missing file", args: []string{"render", "-f", "testdata/missing.yaml"}, wantCode: 1,
-			wantErrs: "error: stat testdata/missing.yaml: no such file or directory\n",
+			wantErrs: `error: the path "testdata/missing.yaml" does not exist` + "\n",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("KUBECONFIG", filepath.Join(t.TempDir(), "none"))
 			var stdout, stderr bytes.Buffer
 			code := execute(context.Background(), tc.args, strings.NewReader(tc.stdin), &stdout, &stderr)
 			if code != tc.wantCode {
@@ -80,38 +95,61 @@ func TestExecute(t *testing.T) {
 	}
 }
 
-func TestParseFlags(t *testing.T) {
+// TestFlags checks that the plugin's command line is kubectl's: flags
+// before or after the NAME, every connection flag on every command, and
+// the output formats.
+func TestFlags(t *testing.T) {
 	for _, tc := range []struct {
-		args           []string
-		wantPositional []string
-		wantWait       bool
-		wantNamespace  string
+		args []string
+		// check inspects the parsed command.
+		check func(t *testing.T, cmd *cobra.Command)
 	}{
-		{args: []string{"NAME"}, wantPositional: []string{"NAME"}},
-		{args: []string{"NAME", "--wait", "-n", "ns"}, wantPositional: []string{"NAME"}, wantWait: true, wantNamespace: "ns"},
-		{args: []string{"-n=ns", "NAME", "-wait"}, wantPositional: []string{"NAME"}, wantWait: true, wantNamespace: "ns"},
-		{args: []string{"A", "--wait", "B"}, wantPositional: []string{"A", "B"}, wantWait: true},
-		{args: []string{"--wait", "--", "-n", "x"}, wantPositional: []string{"-n", "x"}, wantWait: true},
-		{args: []string{"NAME", "--", "--wait"}, wantPositional: []string{"NAME", "--wait"}},
+		{args: []string{"run", "NAME", "--wait", "-n", "ns"}, check: func(t *testing.T, cmd *cobra.Command) {
+			wantFlag(t, cmd, "wait", "true")
+			wantFlag(t, cmd, "namespace", "ns")
+		}},
+		{args: []string{"run", "-n=ns", "NAME", "--dry-run=server", "-o", "json"}, check: func(t *testing.T, cmd *cobra.Command) {
+			wantFlag(t, cmd, "dry-run", "server")
+			wantFlag(t, cmd, "output", "json")
+		}},
+		{args: []string{"render", "-f", "a.yaml", "-f", "dir", "-R", "-o", "jsonpath={.items[*].kind}"}, check: func(t *testing.T, cmd *cobra.Command) {
+			wantFlag(t, cmd, "filename", "[a.yaml,dir]")
+			wantFlag(t, cmd, "recursive", "true")
+			wantFlag(t, cmd, "output", "jsonpath={.items[*].kind}")
+		}},
+		{args: []string{"run", "NAME", "--as=jane", "--as-group=devs", "--context=c", "--cluster=k", "--user=u",
+			"--token=t", "--server=https://s", "--request-timeout=5s", "--kubeconfig=/k"}, check: func(t *testing.T, cmd *cobra.Command) {
+			for name, value := range map[string]string{
+				"as": "jane", "as-group": "[devs]", "context": "c", "cluster": "k", "user": "u",
+				"token": "t", "server": "https://s", "request-timeout": "5s", "kubeconfig": "/k",
+			} {
+				wantFlag(t, cmd, name, value)
+			}
+		}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			fs := newFlagSet("test")
-			wait := fs.Bool("wait", false, "")
-			namespace := fs.String("n", "", "")
-			positional, err := parseFlags(fs, "", tc.args, &bytes.Buffer{}, &bytes.Buffer{})
+			root := newRootCommand(genericiooptions.NewTestIOStreamsDiscard(), func() {})
+			cmd, rest, err := root.Find(tc.args)
 			if err != nil {
-				t.Fatalf("parseFlags() error = %v", err)
+				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tc.wantPositional, positional); diff != "" {
-				t.Errorf("positional arguments differ (-want +got):\n%s", diff)
+			if err := cmd.ParseFlags(rest); err != nil {
+				t.Fatalf("parsing %q: %v", rest, err)
 			}
-			if *wait != tc.wantWait || *namespace != tc.wantNamespace {
-				t.Errorf("--wait = %v, -n = %q; want %v, %q", *wait, *namespace, tc.wantWait, tc.wantNamespace)
-			}
+			tc.check(t, cmd)
 		})
 	}
-	if _, err := parseFlags(newFlagSet("test"), "", []string{"-h"}, &bytes.Buffer{}, &bytes.Buffer{}); err != flag.ErrHelp {
-		t.Errorf("parseFlags(-h) error = %v, want flag.ErrHelp", err)
+}
+
+func wantFlag(t *testing.T, cmd *cobra.Command, name, want string) {
+	t.Helper()
+	f := cmd.Flags().Lookup(name)
+	if f == nil {
+		t.Errorf("%s has no flag --%s", cmd.CommandPath(), name)
+		return
+	}
+	if got := f.Value.String(); got != want {
+		t.Errorf("--%s = %q, want %q", name, got, want)
 	}
 }
 
@@ -180,5 +218,40 @@ current-context: team-a
 				t.Errorf("requests differ (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// Completion through cobra's hidden __complete command, as the shell
+// scripts and kubectl_complete-fittingjob call it: contexts come from the
+// kubeconfig, dry-run values are fixed.
+func TestCompletion(t *testing.T) {
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(kubeconfig, []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: k, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: u, user: {token: t}}]
+contexts:
+- {name: team-b, context: {cluster: k, user: u}}
+- {name: team-a, context: {cluster: k, user: u}}
+current-context: team-a
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KUBECONFIG", kubeconfig)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"__complete", "run", "NAME", "--context", ""}, "team-a\nteam-b\n:4\n"},
+		{[]string{"__complete", "run", "NAME", "--dry-run", ""}, "none\nclient\nserver\n:4\n"},
+		{[]string{"__complete", ""}, "completion\tGenerate the autocompletion script for the specified shell\nhelp\tHelp about any command\nrender\tPrint the ConfigMap and CronJob a FittingJob yields, offline\nrun\tStart a fitting run of a FittingJob now\n:4\n"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := execute(context.Background(), tc.args, nil, &stdout, &stderr); code != 0 {
+			t.Errorf("%q: exit status %d: %s", tc.args, code, stderr.String())
+		}
+		if diff := cmp.Diff(tc.want, stdout.String()); diff != "" {
+			t.Errorf("%q: completions differ (-want +got):\n%s", tc.args, diff)
+		}
 	}
 }

@@ -5,104 +5,186 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 
+	"github.com/spf13/cobra"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	kjson "k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/cli-runtime/pkg/printers"
+	"k8s.io/cli-runtime/pkg/resource"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
 )
 
-const renderHelp = `Usage: kubectl fittingjob render -f FILE [-n NAMESPACE]
+const renderLong = `Print the ConfigMap and the CronJob that the controller's generator produces
+for each FittingJob in the manifests given with -f or -k. No cluster is
+contacted.
 
-Print, as a YAML stream, the ConfigMap and the CronJob that the controller's
-generator produces for each FittingJob in FILE. No cluster is contacted.
+-f takes files, directories (their .yaml, .yml and .json files; with -R
+their subdirectories too), URLs and "-" for standard input, as kubectl's -f
+does; -k takes a kustomization directory. The input may hold several YAML or
+JSON documents and Lists; objects of other kinds (the Secret or RBAC of a
+sample bundle) are ignored, and it is an error when none is a FittingJob.
 
-FILE is a file, a directory (its .yaml, .yml and .json files), or "-" for
-standard input. It may hold several YAML or JSON documents and Lists;
-documents of other kinds (the Secret or RBAC of a sample bundle) are ignored,
-and it is an error when none is a FittingJob.
+Each FittingJob is validated as the controller validates it: errors name the
+fields, nothing is printed, and the exit status is 1. Unknown fields are
+errors too, as with kubectl apply. Fields the CRD defaults get the same
+defaults from the generator. Advice (no dataConfigMap, inline Datadog keys)
+goes to stderr as "Warning: ...".
 
-Each FittingJob first gets the defaults the CRD gives it (seasonality auto,
-executeOn 4, concurrencyPolicy Forbid, and the change-point parameters when
-changePointDetectionConfig is present) and is validated as the controller
-validates it: errors name the fields, nothing is printed, and the exit
-status is 1. Unknown fields are errors too, as with kubectl apply. Advice
-(no dataConfigMap, inline Datadog keys) goes to stderr as "Warning: ...".
+A FittingJob without a namespace gets the one of -n, else of the current
+context, else "default"; with -n, a FittingJob naming another namespace is an
+error, as with kubectl apply.
+
+-o yaml (the default) prints a YAML stream, one document per object, ready
+for kubectl apply -f -; json, name, jsonpath and the other formats print one
+v1 List of all the objects, as kubectl get does for several objects.
 
 The output shows what the generator produces, not the live objects: the
 controller also annotates the CronJob with ihpa.ake.cyberagent.co.jp/spec-hash,
 and the API server adds defaults and a status. A FittingJob read from a file
 has no UID, so the owner references carry uid: "": compare the output, do
-not apply it (apply the FittingJob and let the controller create them).
+not apply it (apply the FittingJob and let the controller create them).`
 
-Flags:
-  -f, --filename FILE     the FittingJobs to render (required)
-  -n, --namespace NAME    namespace of the FittingJobs that name none
-                          (default "default"); a FittingJob naming another
-                          namespace is an error, as with kubectl apply
-`
+const renderExample = `  # What the controller makes of a sample bundle
+  kubectl fittingjob render -f manifests/samples/prometheus/
 
-func renderCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("render")
-	var filename, namespace string
-	fs.StringVar(&filename, "f", "", "")
-	fs.StringVar(&filename, "filename", "", "")
-	fs.StringVar(&namespace, "n", "", "")
-	fs.StringVar(&namespace, "namespace", "", "")
-	positional, err := parseFlags(fs, renderHelp, args, stdout, stderr)
-	switch {
-	case err != nil:
-		return err
-	case len(positional) > 0:
-		return usageError(stderr, fs.Name(), "render takes no arguments, got %q", positional)
-	case filename == "":
-		return usageError(stderr, fs.Name(), "-f FILE is required")
-	}
+  # The same through its kustomization, as JSON
+  kubectl fittingjob render -k manifests/samples/prometheus -o json
 
-	in, err := openInput(filename, stdin)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	if err := render(in, namespace, stdout, stderr); err != nil {
-		if filename != "-" {
-			return fmt.Errorf("%s: %w", filename, err)
-		}
-		return err
-	}
-	return nil
+  # The schedule of every FittingJob in a tree
+  kubectl fittingjob render -R -f fittingjobs/ -o jsonpath='{.items[?(@.kind=="CronJob")].spec.schedule}'`
+
+// renderOptions are the command line of render.
+type renderOptions struct {
+	configFlags *genericclioptions.ConfigFlags
+	filenames   resource.FilenameOptions
+	printFlags  *genericclioptions.PrintFlags
 }
 
-// render writes, for each FittingJob in "in", its ConfigMap and CronJob to
-// stdout as a YAML stream, and its warnings to stderr. namespace is the
-// -n flag, empty when not given. When any FittingJob is invalid, render
-// writes nothing to stdout, so that a pipeline never sees half a bundle,
-// and returns an error naming every invalid field.
-func render(in io.Reader, namespace string, stdout, stderr io.Writer) error {
-	fjs, err := readFittingJobs(in)
-	if err != nil {
-		return err
+func newRenderCommand(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, started func()) *cobra.Command {
+	o := &renderOptions{configFlags: configFlags, printFlags: genericclioptions.NewPrintFlags("")}
+	*o.printFlags.OutputFormat = "yaml"
+	cmd := &cobra.Command{
+		Use:     "render (-f FILENAME | -k DIRECTORY) [-o FORMAT]",
+		Short:   "Print the ConfigMap and CronJob a FittingJob yields, offline",
+		Long:    renderLong,
+		Example: renderExample,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.filenames.RequireFilenameOrKustomize(); err != nil {
+				return err
+			}
+			printer, err := o.printFlags.ToPrinter()
+			if err != nil {
+				return err
+			}
+			started()
+			// -n, else the context's namespace, else "default".
+			namespace, explicit, err := configFlags.ToRawKubeConfigLoader().Namespace()
+			if err != nil {
+				return err
+			}
+			fjs, err := readFittingJobs(o.filenames, streams.In)
+			if err != nil {
+				return err
+			}
+			return render(fjs, namespace, explicit, *o.printFlags.OutputFormat, printer, streams.Out, streams.ErrOut)
+		},
 	}
-	if len(fjs) == 0 {
-		return errors.New("no FittingJob in the input (documents of other kinds are ignored)")
-	}
+	cmdFilenameFlags(cmd, &o.filenames, "the manifests holding the FittingJobs to render")
+	o.printFlags.AddFlags(cmd)
+	return cmd
+}
 
-	var out bytes.Buffer
-	var invalid []error
-	for _, fj := range fjs {
-		if err := setNamespace(fj, namespace); err != nil {
+// cmdFilenameFlags adds kubectl's -f, -R and -k.
+func cmdFilenameFlags(cmd *cobra.Command, o *resource.FilenameOptions, usage string) {
+	cmd.Flags().StringSliceVarP(&o.Filenames, "filename", "f", nil, "Files, directories or URLs of "+usage+`; "-" for standard input.`)
+	cmd.Flags().BoolVarP(&o.Recursive, "recursive", "R", false, "Process the directories given with -f recursively.")
+	cmd.Flags().StringVarP(&o.Kustomize, "kustomize", "k", "", "A kustomization directory of "+usage+".")
+	_ = cmd.MarkFlagDirname("kustomize")
+	_ = cmd.MarkFlagFilename("filename", "yaml", "yml", "json")
+}
+
+// readFittingJobs returns the FittingJobs in the manifests of o, in order,
+// through kubectl's resource.Builder in local mode (no cluster): Lists are
+// flattened, other kinds skipped. stdin is what "-" reads.
+func readFittingJobs(o resource.FilenameOptions, stdin io.Reader) ([]*ihpav1beta2.FittingJob, error) {
+	b := resource.NewLocalBuilder().Unstructured().Flatten().ContinueOnError()
+	// The builder reads "-" from os.Stdin; tests give their own.
+	var files []string
+	for _, f := range o.Filenames {
+		if f == "-" {
+			b = b.Stream(stdin, "STDIN")
+			continue
+		}
+		files = append(files, f)
+	}
+	o.Filenames = files
+	// Namespaces are checked below, with the FittingJob's name.
+	b = b.FilenameParam(false, &o)
+
+	var fjs []*ihpav1beta2.FittingJob
+	err := b.Do().Visit(func(info *resource.Info, err error) error {
+		if err != nil {
 			return err
 		}
-		applyDefaults(fj)
+		u, ok := info.Object.(*unstructured.Unstructured)
+		if !ok {
+			return nil
+		}
+		gvk := u.GroupVersionKind()
+		switch {
+		case gvk == fittingJobGVK:
+		case gvk.GroupKind() == fittingJobGVK.GroupKind():
+			// Skipping it would leave it out of the output without a word.
+			return fmt.Errorf("%s: FittingJob %s of apiVersion %q: only %s is known", info.Source, u.GetName(), u.GetAPIVersion(), fittingJobGVK.GroupVersion())
+		default:
+			return nil
+		}
+		fj := &ihpav1beta2.FittingJob{}
+		// Unknown fields are refused, as kubectl apply's default
+		// --validate=strict makes the API server do: a misspelt field
+		// would otherwise be rendered as if it had its default.
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(u.Object, fj, true); err != nil {
+			return fmt.Errorf("%s: FittingJob %q: %w", info.Source, u.GetName(), err)
+		}
+		fjs = append(fjs, fj)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return fjs, nil
+}
+
+var fittingJobGVK = ihpav1beta2.SchemeGroupVersion.WithKind("FittingJob")
+
+// render prints, for each FittingJob, its ConfigMap and CronJob with
+// printer, and its warnings to stderr. namespace is that of the FittingJobs
+// that name none; explicit says it was given with -n, which a FittingJob
+// naming another one contradicts. When any FittingJob is invalid, render
+// prints nothing to stdout, so that a pipeline never sees half a bundle,
+// and returns an error naming every invalid field.
+func render(fjs []*ihpav1beta2.FittingJob, namespace string, explicit bool, format string, printer printers.ResourcePrinter, stdout, stderr io.Writer) error {
+	if len(fjs) == 0 {
+		return errors.New("no FittingJob in the input (objects of other kinds are ignored)")
+	}
+	var objects []unstructured.Unstructured
+	var invalid []error
+	for _, fj := range fjs {
+		switch {
+		case fj.Namespace == "":
+			fj.Namespace = namespace
+		case explicit && fj.Namespace != namespace:
+			return fmt.Errorf("the namespace of FittingJob %s, %q, does not match the namespace %q given with -n", fj.Name, fj.Namespace, namespace)
+		}
 		if errs := generator.Validate(fj); len(errs) > 0 {
 			invalid = append(invalid, invalidError(fj, errs))
 			continue
@@ -120,31 +202,44 @@ func render(in io.Reader, namespace string, stdout, stderr io.Writer) error {
 		cj := generator.CronJob(fj)
 		cj.TypeMeta.APIVersion, cj.TypeMeta.Kind = batchv1.SchemeGroupVersion.String(), "CronJob"
 		for _, obj := range []runtime.Object{cm, cj} {
-			if err := writeYAML(&out, obj); err != nil {
+			u, err := withoutStatus(obj)
+			if err != nil {
 				return err
 			}
+			objects = append(objects, u)
 		}
 	}
 	if len(invalid) > 0 {
 		return errors.Join(invalid...)
 	}
-	_, err = out.WriteTo(stdout)
+
+	var out bytes.Buffer
+	if format == "yaml" {
+		// A stream of documents, ready for kubectl apply -f -.
+		for i := range objects {
+			if err := printer.PrintObj(&objects[i], &out); err != nil {
+				return err
+			}
+		}
+	} else {
+		list := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "v1", "kind": "List"}, Items: objects}
+		if err := printer.PrintObj(list, &out); err != nil {
+			return err
+		}
+	}
+	_, err := out.WriteTo(stdout)
 	return err
 }
 
-// setNamespace gives fj the namespace kubectl apply would: its own, else
-// the -n flag, else "default"; and, like kubectl apply, it refuses a
-// FittingJob whose namespace differs from the one given with -n.
-func setNamespace(fj *ihpav1beta2.FittingJob, namespace string) error {
-	switch {
-	case fj.Namespace == "" && namespace == "":
-		fj.Namespace = "default"
-	case fj.Namespace == "":
-		fj.Namespace = namespace
-	case namespace != "" && fj.Namespace != namespace:
-		return fmt.Errorf("the namespace of FittingJob %s, %q, does not match the namespace %q given with -n", fj.Name, fj.Namespace, namespace)
+// withoutStatus is obj without its status: a generated object has none,
+// and an empty "status: {}" would only suggest it does.
+func withoutStatus(obj runtime.Object) (unstructured.Unstructured, error) {
+	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return unstructured.Unstructured{}, err
 	}
-	return nil
+	delete(content, "status")
+	return unstructured.Unstructured{Object: content}, nil
 }
 
 // invalidError lists fj's validation errors one per line, in the shape of
@@ -156,58 +251,4 @@ func invalidError(fj *ihpav1beta2.FittingJob, errs field.ErrorList) error {
 		fmt.Fprintf(&b, "\n* %v", err)
 	}
 	return errors.New(b.String())
-}
-
-// yamlSerializer is apimachinery's own YAML encoder (JSON tags, then
-// YAML), so that render needs no YAML library of its own.
-var yamlSerializer = kjson.NewSerializerWithOptions(kjson.DefaultMetaFactory, nil, nil, kjson.SerializerOptions{Yaml: true})
-
-// writeYAML appends obj to a YAML stream, "---" before all but the first
-// document. The status is dropped: a generated object has none, and an
-// empty "status: {}" would only suggest it does.
-func writeYAML(out *bytes.Buffer, obj runtime.Object) error {
-	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
-	if err != nil {
-		return err
-	}
-	delete(content, "status")
-	if out.Len() > 0 {
-		out.WriteString("---\n")
-	}
-	return yamlSerializer.Encode(&unstructured.Unstructured{Object: content}, out)
-}
-
-// openInput opens -f: "-" is stdin, a directory is the concatenation of
-// its manifests in name order (as kubectl -f DIR without -R).
-func openInput(name string, stdin io.Reader) (io.ReadCloser, error) {
-	if name == "-" {
-		return io.NopCloser(stdin), nil
-	}
-	info, err := os.Stat(name)
-	if err != nil {
-		return nil, err
-	}
-	if !info.IsDir() {
-		return os.Open(name)
-	}
-	entries, err := os.ReadDir(name)
-	if err != nil {
-		return nil, err
-	}
-	var docs bytes.Buffer
-	for _, e := range entries {
-		if e.IsDir() || !slices.Contains([]string{".yaml", ".yml", ".json"}, filepath.Ext(e.Name())) {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join(name, e.Name()))
-		if err != nil {
-			return nil, err
-		}
-		// A YAML document separator between files; JSON is YAML, so JSON
-		// files read as YAML documents too.
-		docs.WriteString("---\n")
-		docs.Write(data)
-		docs.WriteString("\n")
-	}
-	return io.NopCloser(&docs), nil
 }

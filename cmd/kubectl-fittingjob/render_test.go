@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"io"
@@ -11,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/ with the current output")
@@ -40,23 +43,28 @@ func TestRenderGolden(t *testing.T) {
 		{name: "no-fittingjob", input: "testdata/no-fittingjob.yaml", wantErr: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			in, err := openInput(tc.input, nil)
-			if err != nil {
-				t.Fatal(err)
+			args := []string{"render", "-f", tc.input}
+			if tc.namespace != "" {
+				args = append(args, "-n", tc.namespace)
 			}
-			defer in.Close()
-			var stdout, stderr bytes.Buffer
-			err = render(in, tc.namespace, &stdout, &stderr)
-			if (err != nil) != tc.wantErr {
-				t.Fatalf("render() error = %v, want error: %v", err, tc.wantErr)
+			stdout, stderr, code := runRender(t, "", args...)
+			if (code != 0) != tc.wantErr {
+				t.Fatalf("render exit status %d, want an error: %v; stderr:\n%s", code, tc.wantErr, stderr)
 			}
-			if err != nil {
-				stderr.WriteString("error: " + err.Error() + "\n")
-			}
-			checkGolden(t, filepath.Join("testdata", tc.name+".golden.yaml"), stdout.String())
-			checkGolden(t, filepath.Join("testdata", tc.name+".stderr.golden"), stderr.String())
+			checkGolden(t, filepath.Join("testdata", tc.name+".golden.yaml"), stdout)
+			checkGolden(t, filepath.Join("testdata", tc.name+".stderr.golden"), stderr)
 		})
 	}
+}
+
+// runRender runs the plugin's command line with stdin, without a
+// kubeconfig, so that the namespace is "default" unless -n says otherwise.
+func runRender(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	t.Setenv("KUBECONFIG", filepath.Join(t.TempDir(), "none"))
+	var out, errs bytes.Buffer
+	code = execute(context.Background(), args, strings.NewReader(stdin), &out, &errs)
+	return out.String(), errs.String(), code
 }
 
 // checkGolden compares got with the golden file at path, absent when got
@@ -180,12 +188,12 @@ spec:
 		{
 			name:    "a FittingJob of another version is refused, not skipped",
 			input:   strings.Replace(fittingJob, "v1beta2", "v1beta1", 1),
-			wantErr: `document 1: FittingJob of apiVersion "ihpa.ake.cyberagent.co.jp/v1beta1": only ihpa.ake.cyberagent.co.jp/v1beta2 is known`,
+			wantErr: `STDIN: FittingJob web of apiVersion "ihpa.ake.cyberagent.co.jp/v1beta1": only ihpa.ake.cyberagent.co.jp/v1beta2 is known`,
 		},
 		{
 			name:    "a document that is not YAML",
 			input:   fittingJob + "---\nkind: [\n",
-			wantErr: "document 2: ",
+			wantErr: "error parsing STDIN: ",
 		},
 		{
 			name:    "empty input",
@@ -194,28 +202,31 @@ spec:
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			err := render(strings.NewReader(tc.input), tc.namespace, &stdout, &stderr)
+			args := []string{"render", "-f", "-"}
+			if tc.namespace != "" {
+				args = append(args, "-n", tc.namespace)
+			}
+			stdout, stderr, code := runRender(t, tc.input, args...)
 			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("render() error = %v, want one containing %q", err, tc.wantErr)
+				if code != 1 || !strings.Contains(stderr, tc.wantErr) {
+					t.Fatalf("render exit status %d, stderr %q; want 1 and an error containing %q", code, stderr, tc.wantErr)
 				}
-				if stdout.Len() > 0 {
-					t.Errorf("render() failed but printed:\n%s", stdout.String())
+				if stdout != "" {
+					t.Errorf("render failed but printed:\n%s", stdout)
 				}
 				return
 			}
-			if err != nil {
-				t.Fatalf("render() error = %v", err)
+			if code != 0 {
+				t.Fatalf("render exit status %d; stderr:\n%s", code, stderr)
 			}
 			for _, s := range tc.want {
-				if !strings.Contains(stdout.String(), s) {
-					t.Errorf("output lacks %q:\n%s", s, stdout.String())
+				if !strings.Contains(stdout, s) {
+					t.Errorf("output lacks %q:\n%s", s, stdout)
 				}
 			}
 			for _, s := range tc.notWant {
-				if strings.Contains(stdout.String(), s) {
-					t.Errorf("output has %q:\n%s", s, stdout.String())
+				if strings.Contains(stdout, s) {
+					t.Errorf("output has %q:\n%s", s, stdout)
 				}
 			}
 		})
@@ -225,20 +236,98 @@ spec:
 // TestRenderPrintsNothingWhenOneIsInvalid: a pipeline into kubectl must
 // never receive half a bundle.
 func TestRenderPrintsNothingWhenOneIsInvalid(t *testing.T) {
-	in, err := os.Open("testdata/invalid.yaml")
-	if err != nil {
-		t.Fatal(err)
+	stdout, stderr, code := runRender(t, "", "render", "-f", "testdata/invalid.yaml")
+	if code != 1 || !strings.Contains(stderr, "FittingJob team-a/invalid is invalid:") {
+		t.Fatalf("render exit status %d, stderr %q; want 1, FittingJob team-a/invalid is invalid", code, stderr)
 	}
-	defer in.Close()
-	var stdout bytes.Buffer
-	err = render(in, "", &stdout, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "FittingJob team-a/invalid is invalid:") {
-		t.Fatalf("render() error = %v, want FittingJob team-a/invalid is invalid", err)
+	if strings.Contains(stderr, "default/valid") {
+		t.Errorf("render's error names the valid FittingJob: %s", stderr)
 	}
-	if strings.Contains(err.Error(), "default/valid") {
-		t.Errorf("render() error names the valid FittingJob: %v", err)
+	if stdout != "" {
+		t.Errorf("render printed the valid FittingJob's objects:\n%s", stdout)
 	}
-	if stdout.Len() > 0 {
-		t.Errorf("render() printed the valid FittingJob's objects:\n%s", stdout.String())
+}
+
+// -f, -R and -k read manifests as kubectl does, and -o prints every
+// object in the format asked.
+func TestRenderInputsAndFormats(t *testing.T) {
+	const bundle = "../../manifests/samples/prometheus"
+	yamlOut, _, code := runRender(t, "", "render", "-f", bundle)
+	if code != 0 {
+		t.Fatalf("render -f %s: exit status %d", bundle, code)
+	}
+
+	t.Run("-k renders the kustomization as -f renders the directory", func(t *testing.T) {
+		stdout, stderr, code := runRender(t, "", "render", "-k", bundle)
+		if code != 0 {
+			t.Fatalf("exit status %d: %s", code, stderr)
+		}
+		if diff := cmp.Diff(yamlOut, stdout); diff != "" {
+			t.Errorf("-k and -f differ (-f +k):\n%s", diff)
+		}
+	})
+
+	t.Run("-R reads subdirectories", func(t *testing.T) {
+		flat, _, _ := runRender(t, "", "render", "-f", "../../manifests/samples", "-o", "name")
+		recursive, stderr, code := runRender(t, "", "render", "-R", "-f", "../../manifests/samples", "-o", "name")
+		if code != 0 {
+			t.Fatalf("exit status %d: %s", code, stderr)
+		}
+		if flat != "" {
+			t.Errorf("without -R, the samples' top directory has FittingJobs: %s", flat)
+		}
+		// datadog, original, prometheus, schedule.
+		if n := strings.Count(recursive, "cronjob.batch/"); n != 4 {
+			t.Errorf("-R found %d CronJobs, want 4:\n%s", n, recursive)
+		}
+	})
+
+	t.Run("-o json is a List that parses", func(t *testing.T) {
+		stdout, stderr, code := runRender(t, "", "render", "-f", bundle, "-o", "json")
+		if code != 0 {
+			t.Fatalf("exit status %d: %s", code, stderr)
+		}
+		var list struct {
+			Kind  string
+			Items []struct {
+				Kind     string
+				Metadata struct{ Name string }
+			}
+		}
+		if err := json.Unmarshal([]byte(stdout), &list); err != nil {
+			t.Fatalf("-o json does not parse: %v\n%s", err, stdout)
+		}
+		if list.Kind != "List" || len(list.Items) != 2 || list.Items[0].Kind != "ConfigMap" || list.Items[1].Kind != "CronJob" {
+			t.Errorf("-o json = %+v, want a List of a ConfigMap and a CronJob", list)
+		}
+	})
+
+	t.Run("-o yaml is a stream of documents that parse", func(t *testing.T) {
+		decoder := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(yamlOut), 4096)
+		var kinds []string
+		for {
+			var obj map[string]any
+			if err := decoder.Decode(&obj); errors.Is(err, io.EOF) {
+				break
+			} else if err != nil {
+				t.Fatalf("-o yaml does not parse: %v", err)
+			}
+			kinds = append(kinds, obj["kind"].(string))
+		}
+		if diff := cmp.Diff([]string{"ConfigMap", "CronJob"}, kinds); diff != "" {
+			t.Errorf("documents differ (-want +got):\n%s", diff)
+		}
+	})
+
+	for format, want := range map[string]string{
+		"name":                      "configmap/ihpa-web-nginx-http-requests-total-config\ncronjob.batch/ihpa-web-nginx-http-requests-total\n",
+		"jsonpath={.items[*].kind}": "ConfigMap CronJob",
+	} {
+		t.Run("-o "+format, func(t *testing.T) {
+			stdout, stderr, code := runRender(t, "", "render", "-f", bundle, "-o", format)
+			if code != 0 || stdout != want {
+				t.Errorf("exit status %d, stdout %q, want 0, %q; stderr: %s", code, stdout, want, stderr)
+			}
+		})
 	}
 }

@@ -2,29 +2,31 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"time"
 
+	"github.com/spf13/cobra"
 	batchv1 "k8s.io/api/batch/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/cli-runtime/pkg/printers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
 )
 
-const runHelp = `Usage: kubectl fittingjob run NAME [-n NAMESPACE] [--wait] [--timeout DURATION]
-                              [--kubeconfig PATH] [--context NAME]
-
-Start a fitting run of FittingJob NAME now, as
+const runLong = `Start a fitting run of FittingJob NAME now, as
 "kubectl create job --from=cronjob/NAME" does: a Job NAME-manual-XXXXX is
 created from the job template of the FittingJob's CronJob, annotated
 cronjob.kubernetes.io/instantiate=manual and owned by the CronJob (so the
@@ -32,22 +34,31 @@ CronJob's history limits clean it up).
 
 The FittingJob must exist, and its CronJob must be the one the controller
 keeps for it. With --wait, the command follows the Job, printing its active,
-succeeded and failed Pod counts as they change, and exits with status 0 when
-the Job completes and 1 when it fails or --timeout passes (the Job keeps
-running then).
+succeeded and failed Pod counts as they change (to stderr when -o is given,
+so that stdout stays parseable), and exits with status 0 when the Job
+completes and 1 when it fails or --timeout passes (the Job keeps running
+then).
+
+--dry-run=client prints the Job without sending it; --dry-run=server sends
+it to the API server as a dry run, which checks it (admission, quota,
+permissions) without creating it. -o prints the Job in that format instead
+of "job.batch/NAME created".
 
 Needs permission to get fittingjobs and cronjobs, to create jobs and, with
---wait, to list and watch jobs in the namespace.
+--wait, to list and watch jobs in the namespace.`
 
-Flags:
-  -n, --namespace NAME    namespace of the FittingJob (default: the current
-                          context's namespace)
-  --wait                  wait for the Job to complete or fail
-  --timeout DURATION      how long --wait waits (default 30m; 0: no limit)
-  --kubeconfig PATH       kubeconfig file (default: $KUBECONFIG, then
-                          ~/.kube/config, then in-cluster configuration)
-  --context NAME          kubeconfig context (default: the current context)
-`
+const runExample = `  # Start a fit now and follow it
+  kubectl fittingjob run web -n team-a --wait
+
+  # The Job it would create, checked by the API server, as YAML
+  kubectl fittingjob run web --dry-run=server -o yaml`
+
+// The values of --dry-run, as kubectl's.
+const (
+	dryRunNone   = "none"
+	dryRunClient = "client"
+	dryRunServer = "server"
+)
 
 // runOptions are what "kubectl fittingjob run" does, once the command line
 // and the kubeconfig are read.
@@ -56,58 +67,81 @@ type runOptions struct {
 	Namespace string
 	Wait      bool
 	Timeout   time.Duration
+	// DryRun is none (empty means none), client or server.
+	DryRun string
+	// Printer prints the Job; nil prints "job.batch/NAME created".
+	Printer printers.ResourcePrinter
+	// Progress receives --wait's progress lines; nil means stdout.
+	Progress io.Writer
 	// Suffix ends the Job's name. It is random in the command; tests fix it.
 	Suffix string
 }
 
-func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("run")
+func newRunCommand(configFlags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, started func()) *cobra.Command {
 	opts := runOptions{Suffix: utilrand.String(5)}
-	var kubeconfig, kubecontext string
-	fs.StringVar(&opts.Namespace, "n", "", "")
-	fs.StringVar(&opts.Namespace, "namespace", "", "")
-	fs.BoolVar(&opts.Wait, "wait", false, "")
-	fs.DurationVar(&opts.Timeout, "timeout", 30*time.Minute, "")
-	fs.StringVar(&kubeconfig, "kubeconfig", "", "")
-	fs.StringVar(&kubecontext, "context", "", "")
-	positional, err := parseFlags(fs, runHelp, args, stdout, stderr)
-	switch {
-	case err != nil:
-		return err
-	case len(positional) == 0:
-		return usageError(stderr, fs.Name(), "the FittingJob NAME is required")
-	case len(positional) > 1:
-		return usageError(stderr, fs.Name(), "run takes one FittingJob NAME, got %d: %q", len(positional), positional)
-	case opts.Timeout < 0:
-		return usageError(stderr, fs.Name(), "--timeout must not be negative")
-	}
-	opts.Name = positional[0]
+	printFlags := genericclioptions.NewPrintFlags("created")
+	cmd := &cobra.Command{
+		Use:               "run NAME [--wait] [--dry-run=none|client|server] [-o FORMAT]",
+		Short:             "Start a fitting run of a FittingJob now",
+		Long:              runLong,
+		Example:           runExample,
+		Args:              exactArgs("the FittingJob NAME"),
+		ValidArgsFunction: completeFittingJobNames(configFlags),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Name = args[0]
+			switch opts.DryRun {
+			case dryRunNone:
+			case dryRunClient:
+				printFlags.Complete("%s (dry run)")
+			case dryRunServer:
+				printFlags.Complete("%s (server dry run)")
+			default:
+				return fmt.Errorf(`--dry-run must be "none", "client" or "server", not %q`, opts.DryRun)
+			}
+			if opts.DryRun != dryRunNone && opts.Wait {
+				return errors.New("--wait cannot be used with --dry-run: no Job runs")
+			}
+			if opts.Timeout < 0 {
+				return errors.New("--timeout must not be negative")
+			}
+			printer, err := printFlags.ToPrinter()
+			if err != nil {
+				return err
+			}
+			opts.Printer = printer
+			if printFlags.OutputFlagSpecified() {
+				opts.Progress = streams.ErrOut
+			}
+			started()
 
-	// The loading rules kubectl uses: --kubeconfig, else $KUBECONFIG, else
-	// ~/.kube/config, else the in-cluster configuration; and the namespace
-	// from -n, else from the context.
-	loadingRules := clientcmd.NewDefaultClientConfigLoadingRules()
-	loadingRules.ExplicitPath = kubeconfig
-	overrides := &clientcmd.ConfigOverrides{CurrentContext: kubecontext}
-	overrides.Context.Namespace = opts.Namespace
-	clientConfig := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(loadingRules, overrides)
-	if opts.Namespace, _, err = clientConfig.Namespace(); err != nil {
-		return fmt.Errorf("loading the kubeconfig: %w", err)
+			// kubectl's loading rules: --kubeconfig, else $KUBECONFIG,
+			// else ~/.kube/config, else in-cluster; -n, else the
+			// context's namespace.
+			if opts.Namespace, _, err = configFlags.ToRawKubeConfigLoader().Namespace(); err != nil {
+				return fmt.Errorf("loading the kubeconfig: %w", err)
+			}
+			config, err := configFlags.ToRESTConfig()
+			if err != nil {
+				return fmt.Errorf("loading the kubeconfig: %w", err)
+			}
+			config = rest.AddUserAgent(config, "kubectl-fittingjob")
+			kubeClient, err := kubernetes.NewForConfig(config)
+			if err != nil {
+				return err
+			}
+			ihpaClient, err := versioned.NewForConfig(config)
+			if err != nil {
+				return err
+			}
+			return runFittingJob(cmd.Context(), kubeClient, ihpaClient, opts, streams.Out, streams.ErrOut)
+		},
 	}
-	config, err := clientConfig.ClientConfig()
-	if err != nil {
-		return fmt.Errorf("loading the kubeconfig: %w", err)
-	}
-	config = rest.AddUserAgent(config, "kubectl-fittingjob")
-	kubeClient, err := kubernetes.NewForConfig(config)
-	if err != nil {
-		return err
-	}
-	ihpaClient, err := versioned.NewForConfig(config)
-	if err != nil {
-		return err
-	}
-	return runFittingJob(ctx, kubeClient, ihpaClient, opts, stdout, stderr)
+	cmd.Flags().BoolVar(&opts.Wait, "wait", false, "Wait for the Job to complete or fail.")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 30*time.Minute, "How long --wait waits; 0: no limit.")
+	cmd.Flags().StringVar(&opts.DryRun, "dry-run", dryRunNone, `"none", "client" (print the Job, send nothing) or "server" (the API server checks the Job without creating it).`)
+	_ = cmd.RegisterFlagCompletionFunc("dry-run", cobra.FixedCompletions([]string{dryRunNone, dryRunClient, dryRunServer}, cobra.ShellCompDirectiveNoFileComp))
+	printFlags.AddFlags(cmd)
+	return cmd
 }
 
 // runFittingJob creates a Job from the CronJob of FittingJob opts.Name and,
@@ -142,15 +176,33 @@ func runFittingJob(ctx context.Context, kube kubernetes.Interface, ihpa versione
 			cj.Namespace, cj.Name, fj.Name)
 	}
 
-	job, err := kube.BatchV1().Jobs(cj.Namespace).Create(ctx, jobFromCronJob(cj, manualJobName(cj.Name, opts.Suffix)), metav1.CreateOptions{})
-	if err != nil {
-		return fmt.Errorf("creating a Job from CronJob %s/%s: %w", cj.Namespace, cj.Name, err)
+	job := jobFromCronJob(cj, manualJobName(cj.Name, opts.Suffix))
+	if opts.DryRun != dryRunClient {
+		create := metav1.CreateOptions{}
+		if opts.DryRun == dryRunServer {
+			create.DryRun = []string{metav1.DryRunAll}
+		}
+		if job, err = kube.BatchV1().Jobs(cj.Namespace).Create(ctx, job, create); err != nil {
+			return fmt.Errorf("creating a Job from CronJob %s/%s: %w", cj.Namespace, cj.Name, err)
+		}
 	}
-	fmt.Fprintf(stdout, "job.batch/%s created\n", job.Name)
+	printer := opts.Printer
+	if printer == nil {
+		printer = &printers.NamePrinter{Operation: "created"}
+	}
+	// Printers need the Job's kind, which typed clients leave empty.
+	printer = printers.NewTypeSetter(scheme.Scheme).ToPrinter(printer)
+	if err := printer.PrintObj(job, stdout); err != nil {
+		return err
+	}
 	if !opts.Wait {
 		return nil
 	}
-	return waitForJob(ctx, kube, job, opts.Timeout, stdout)
+	progress := opts.Progress
+	if progress == nil {
+		progress = stdout
+	}
+	return waitForJob(ctx, kube, job, opts.Timeout, progress)
 }
 
 // readinessWarning says when the CronJob may not reflect the FittingJob's

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/cli-runtime/pkg/printers"
 	k8sfake "k8s.io/client-go/kubernetes/fake"
 	core "k8s.io/client-go/testing"
 
@@ -402,5 +404,50 @@ func TestRunWaitForbidden(t *testing.T) {
 	}
 	if got := stdout.String(); got != "job.batch/"+testJobName+" created\n" {
 		t.Errorf("stdout = %q, want only the creation", got)
+	}
+}
+
+// --dry-run=client sends nothing; --dry-run=server sends the create as a
+// dry run; -o prints the Job, with its kind, instead of the name.
+func TestRunDryRunAndOutput(t *testing.T) {
+	for _, tc := range []struct {
+		dryRun     string
+		wantCreate bool
+		wantDryRun []string
+	}{
+		{dryRun: dryRunClient},
+		{dryRun: dryRunServer, wantCreate: true, wantDryRun: []string{metav1.DryRunAll}},
+		{dryRun: dryRunNone, wantCreate: true},
+	} {
+		t.Run(tc.dryRun, func(t *testing.T) {
+			fj := newFittingJob()
+			kube, ihpa := newClients(fj, newCronJob(fj))
+			var stdout, stderr bytes.Buffer
+			opts := runOptions{Name: testName, Namespace: testNamespace, Suffix: testSuffix, DryRun: tc.dryRun, Printer: &printers.JSONPrinter{}}
+			if err := runFittingJob(context.Background(), kube, ihpa, opts, &stdout, &stderr); err != nil {
+				t.Fatalf("runFittingJob() error = %v", err)
+			}
+			var creates []core.CreateActionImpl
+			for _, a := range kube.Actions() {
+				if a.Matches("create", "jobs") {
+					creates = append(creates, a.(core.CreateActionImpl))
+				}
+			}
+			if got := len(creates) == 1; got != tc.wantCreate || len(creates) > 1 {
+				t.Fatalf("%d creates, want one: %v", len(creates), tc.wantCreate)
+			}
+			if tc.wantCreate {
+				if diff := cmp.Diff(tc.wantDryRun, creates[0].CreateOptions.DryRun); diff != "" {
+					t.Errorf("create's dryRun differs (-want +got):\n%s", diff)
+				}
+			}
+			var job batchv1.Job
+			if err := json.Unmarshal(stdout.Bytes(), &job); err != nil {
+				t.Fatalf("-o json output does not parse: %v\n%s", err, stdout.String())
+			}
+			if job.Kind != "Job" || job.APIVersion != "batch/v1" || job.Name != testJobName {
+				t.Errorf("printed %s %s %s, want batch/v1 Job %s", job.APIVersion, job.Kind, job.Name, testJobName)
+			}
+		})
 	}
 }

@@ -334,8 +334,9 @@ type controllerProcess struct {
 }
 
 // startControllerBinary runs the binary that `make build` puts in .bin,
-// scoped to namespace, until it is killed or the test ends.
-func startControllerBinary(t *testing.T, namespace string) *controllerProcess {
+// scoped to namespace, until it is killed or the test ends. Flags in extra
+// come last, so they override the defaults here.
+func startControllerBinary(t *testing.T, namespace string, extra ...string) *controllerProcess {
 	t.Helper()
 	binary, err := filepath.Abs(filepath.Join("..", "..", ".bin", "fittingjob-controller"))
 	if err != nil {
@@ -349,11 +350,11 @@ func startControllerBinary(t *testing.T, namespace string) *controllerProcess {
 		t.Fatal(err)
 	}
 	defer logFile.Close()
-	cmd := exec.Command(binary,
+	cmd := exec.Command(binary, append([]string{
 		"--kubeconfig", filepath.Join(os.Getenv("LOCALCLUSTER_DIR"), "controller.kubeconfig"),
 		"--namespace", namespace,
 		"--metrics-bind-address=", "--health-probe-bind-address=",
-		"--resync-period=2s", "-v=1")
+		"--resync-period=2s", "-v=1"}, extra...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Should the test binary itself die, the controller dies with it
 	// instead of running on against a stopped control plane.

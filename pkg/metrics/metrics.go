@@ -1,10 +1,12 @@
-// Package metrics holds the controller's Prometheus metrics: its own (syncs
-// and child writes), the workqueue's, and client-go's requests, all in
-// Registry, which the binary serves on /metrics.
+// Package metrics holds the controller's Prometheus metrics: its own (syncs,
+// child writes, build info), the workqueue's, client-go's requests and
+// client-side throttling, and leader election's, all in Registry, which the
+// binary serves on /metrics.
 //
-// Importing the package installs the workqueue and client-go providers, as
-// k8s.io/component-base does, so it must be imported before the workqueue
-// is created; the controller package imports it.
+// Importing the package installs the workqueue, client-go and leader
+// election providers, as k8s.io/component-base does, so it must be imported
+// before the workqueue or the leader elector is created; the controller
+// package imports it.
 package metrics
 
 import (
@@ -60,26 +62,35 @@ var (
 		Name: "rest_client_requests_total",
 		Help: "Requests to the API server, by status code, method and host.",
 	}, []string{"code", "method", "host"})
+	// rateLimiterLatency shows when --kube-api-qps and --kube-api-burst,
+	// not the API server, slow the controller down. Buckets as
+	// Kubernetes' own components have them.
+	rateLimiterLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "rest_client_rate_limiter_duration_seconds",
+		Help:    "Time requests to the API server waited for the client-side rate limiter, by verb and host.",
+		Buckets: []float64{0.005, 0.025, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0},
+	}, []string{"verb", "host"})
 )
 
 func init() {
 	Registry.MustRegister(
 		Syncs, SyncDuration, ChildWrites, StatusWrites,
-		requestLatency, requestResults,
+		requestLatency, requestResults, rateLimiterLatency,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	workqueue.SetProvider(workqueueProvider{})
 	clientmetrics.Register(clientmetrics.RegisterOpts{
-		RequestLatency: latencyAdapter{},
-		RequestResult:  resultAdapter{},
+		RequestLatency:     latencyAdapter{requestLatency},
+		RateLimiterLatency: latencyAdapter{rateLimiterLatency},
+		RequestResult:      resultAdapter{},
 	})
 }
 
-type latencyAdapter struct{}
+type latencyAdapter struct{ histogram *prometheus.HistogramVec }
 
-func (latencyAdapter) Observe(_ context.Context, verb string, u url.URL, latency time.Duration) {
-	requestLatency.WithLabelValues(verb, u.Host).Observe(latency.Seconds())
+func (a latencyAdapter) Observe(_ context.Context, verb string, u url.URL, latency time.Duration) {
+	a.histogram.WithLabelValues(verb, u.Host).Observe(latency.Seconds())
 }
 
 type resultAdapter struct{}

@@ -3,13 +3,13 @@ package app
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net/http"
 	"os"
 	"sync/atomic"
 	"time"
 
+	"github.com/spf13/pflag"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
@@ -41,15 +41,27 @@ func newLeaderElection() LeaderElection {
 	}
 }
 
-// AddFlags adds the leader election flags to fs.
-func (l *LeaderElection) AddFlags(fs *flag.FlagSet) {
+// AddFlags adds the leader election flags to fs, named as Kubernetes' own
+// components name them. The names of earlier releases still work, with a
+// deprecation warning, so that existing manifests keep working.
+func (l *LeaderElection) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&l.Enabled, "leader-elect", false, "Run workers only while holding the leader Lease, so that several replicas can run.")
-	fs.StringVar(&l.Namespace, "leader-elect-namespace", l.Namespace, "Namespace of the leader Lease. Default: $POD_NAMESPACE.")
-	fs.StringVar(&l.Name, "leader-elect-lease-name", l.Name, "Name of the leader Lease.")
+	fs.StringVar(&l.Namespace, "leader-elect-resource-namespace", l.Namespace, "Namespace of the leader Lease. Default: $POD_NAMESPACE.")
+	fs.StringVar(&l.Name, "leader-elect-resource-name", l.Name, "Name of the leader Lease.")
 	fs.StringVar(&l.Identity, "leader-elect-id", l.Identity, "Identity of this replica in the Lease. Default: $POD_NAME, else the host name.")
 	fs.DurationVar(&l.LeaseDuration, "leader-elect-lease-duration", l.LeaseDuration, "How long a standby waits before taking over a Lease that is not renewed.")
 	fs.DurationVar(&l.RenewDeadline, "leader-elect-renew-deadline", l.RenewDeadline, "How long the leader keeps trying to renew before it stops.")
 	fs.DurationVar(&l.RetryPeriod, "leader-elect-retry-period", l.RetryPeriod, "How often candidates try to acquire or renew the Lease.")
+
+	for old, replacement := range map[string]string{
+		"leader-elect-namespace":  "leader-elect-resource-namespace",
+		"leader-elect-lease-name": "leader-elect-resource-name",
+	} {
+		// The old name sets the replacement's value.
+		fs.Var(fs.Lookup(replacement).Value, old, "Deprecated name of --"+replacement+".")
+		// MarkDeprecated only fails for a flag that does not exist.
+		_ = fs.MarkDeprecated(old, "use --"+replacement+" instead")
+	}
 }
 
 // elector runs the controller while this replica leads.
@@ -63,7 +75,7 @@ type elector struct {
 
 func (l *LeaderElection) newElector(client kubernetes.Interface, run func(context.Context) error) (*elector, error) {
 	if l.Namespace == "" {
-		return nil, errors.New("--leader-elect needs --leader-elect-namespace (or $POD_NAMESPACE)")
+		return nil, errors.New("--leader-elect needs --leader-elect-resource-namespace (or $POD_NAMESPACE)")
 	}
 	identity := l.Identity
 	if identity == "" {
