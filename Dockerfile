@@ -1,5 +1,5 @@
 # The FittingJob controller image (make image does this, version stamped):
-#   docker build --build-arg VERSION=v1.2.3 -t fittingjob-controller:v1.2.3 .
+#   docker build --build-arg VERSION=v1.2.3 -t ghcr.io/intelligent-hpa/fittingjob-controller:v1.2.3 .
 # Multi-platform builds cross-compile on the build machine:
 #   docker buildx build --platform linux/amd64,linux/arm64 -t <registry>/fittingjob-controller:<tag> .
 

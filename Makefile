@@ -25,7 +25,7 @@ build:
 ## (whichever is on the PATH; CONTAINER_ENGINE=... chooses).
 ## make image IMAGE=<registry>/fittingjob-controller:<tag>
 CONTAINER_ENGINE ?= $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)
-IMAGE ?= fittingjob-controller:$(VERSION)
+IMAGE ?= ghcr.io/intelligent-hpa/fittingjob-controller:$(VERSION)
 image:
 	@if [ -z "$(CONTAINER_ENGINE)" ]; then echo "make image needs docker or podman on the PATH (or CONTAINER_ENGINE=...)" >&2; exit 1; fi
 	$(CONTAINER_ENGINE) build --build-arg VERSION=$(VERSION) -t $(IMAGE) .
