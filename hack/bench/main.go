@@ -24,8 +24,10 @@
 //	restart  stop and start the controller: /readyz, all synced once, and
 //	         the writes and mutating requests it sent meanwhile.
 //	memory   RSS and Go heap, then again after -unrelated ConfigMaps without
-//	         the label in another namespace; then, as a positive control, as
-//	         many with the label, which the controller does cache.
+//	         the label in another namespace, then (those deleted) after
+//	         -unrelated-jobs suspended Jobs and -unrelated-pods Pending Pods
+//	         without it; then, as positive controls, as many ConfigMaps and
+//	         Pods with the label, which the controller does cache.
 //	storm    users change the image and customConfig of all N at once; until
 //	         both children reflect it. Floor: per FittingJob, the users'
 //	         update, then the ConfigMap and the CronJob updates.
@@ -69,6 +71,7 @@ type options struct {
 	skip                 string
 	controllerBinary     string
 	unrelated, unrelSize int
+	unrelJobs, unrelPods int
 	memoryControl        bool
 	prefix               string
 	outDir               string
@@ -87,7 +90,9 @@ func main() {
 	flag.Float64Var(&o.createQPS, "create-qps", -1, "QPS of the client that creates and updates FittingJobs (the users); <= 0: unlimited.")
 	flag.IntVar(&o.unrelated, "unrelated", 10000, "Unrelated ConfigMaps created in the memory phase.")
 	flag.IntVar(&o.unrelSize, "unrelated-bytes", 1024, "Bytes of data in each unrelated ConfigMap.")
-	flag.BoolVar(&o.memoryControl, "memory-control", true, "After the memory measurement, create as many ConfigMaps WITH the managed-by label (which the controller caches) to show the growth the measurement would catch.")
+	flag.IntVar(&o.unrelJobs, "unrelated-jobs", 2000, "Unrelated Jobs (suspended) created in the memory phase.")
+	flag.IntVar(&o.unrelPods, "unrelated-pods", 2000, "Unrelated Pods (Pending: no node) created in the memory phase.")
+	flag.BoolVar(&o.memoryControl, "memory-control", true, "After the memory measurements, create as many ConfigMaps and Pods WITH the managed-by label (which the controller caches) to show the growth the measurements would catch.")
 	flag.StringVar(&o.prefix, "prefix", "bench", "Prefix of the benchmark's namespaces.")
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Minute, "Longest wait for any one convergence.")
 	flag.StringVar(&o.outDir, "out", "", "Directory for the controller's log. Default: $LOCALCLUSTER_DIR/bench.")

@@ -10,6 +10,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
@@ -490,8 +491,17 @@ func formatSamples(samples []memorySample) string {
 	return strings.Join(parts, " ")
 }
 
+// memoryCase is one set of objects the memory phase adds in a namespace
+// of its own.
+type memoryCase struct {
+	suffix string // of the namespace
+	what   string // e.g. "10000 unrelated ConfigMaps"
+	create func(ctx context.Context, namespace string) error
+}
+
 // memory: the controller's memory with N synced, then with many unrelated
-// ConfigMaps in another namespace.
+// ConfigMaps in another namespace, then with many unrelated Jobs and Pods,
+// each compared with the same baseline; then the positive controls.
 func (b *bench) memory(ctx context.Context) error {
 	o := b.opts
 	if err := b.ensureMain(ctx); err != nil {
@@ -515,65 +525,97 @@ func (b *bench) memory(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w, err := b.begin(ctx, nil, true, false)
-	if err != nil {
-		return err
-	}
-	unrelatedNS := b.ns("unrelated")
-	progress("memory: creating %d unrelated ConfigMaps of %d bytes in %s", o.unrelated, o.unrelSize, unrelatedNS)
-	if err := createNamespace(ctx, b.admin, unrelatedNS); err != nil {
-		return err
-	}
-	if err := b.createConfigMaps(ctx, unrelatedNS, nil); err != nil {
-		return err
-	}
-	progress("memory: sampling again for %v", memoryPeriods*o.resync)
-	after, afterSamples, err := b.sampleMemory(ctx, k, memoryPeriods*o.resync)
-	if err != nil {
-		return err
-	}
-	st, err := w.end(ctx)
-	if err != nil {
-		return err
-	}
 	r := b.report
-	r.growthRow("memory", fmt.Sprintf("RSS, %d synced -> + %d unrelated ConfigMaps", o.n, o.unrelated), before.rss, after.rss, 5)
-	r.growthRow("memory", "Go heap in use (lowest sample), same", before.heap, after.heap, 5)
-	r.growthRow("memory", "Go live heap at last GC (next_gc/2, lowest sample), same", before.live, after.live, 5)
-	r.note("memory: RSS median, heap-in-use and live-heap minimum of %d samples over %v each; samples RSS/heap in use/live heap MiB before: %s; after: %s", k, memoryPeriods*o.resync, formatSamples(beforeSamples), formatSamples(afterSamples))
+	r.note("memory: RSS median, heap-in-use and live-heap minimum of %d samples over %v each; samples RSS/heap in use/live heap MiB before: %s", k, memoryPeriods*o.resync, formatSamples(beforeSamples))
 	r.note("memory: spread (max/min - 1) within the before window, the resolution of these figures: RSS %.1f%%, heap in use %.1f%%, live heap %.1f%%",
 		spread(beforeSamples, func(m memorySample) float64 { return m.rss }),
 		spread(beforeSamples, func(m memorySample) float64 { return m.heap }),
 		spread(beforeSamples, func(m memorySample) float64 { return m.live }))
-	r.note("%s", st.describe("memory", 0))
-	if err := b.drop(ctx, unrelatedNS); err != nil {
-		return err
+
+	unrelated := []memoryCase{{"unrelated", fmt.Sprintf("%d unrelated ConfigMaps", o.unrelated), func(ctx context.Context, ns string) error {
+		return b.createConfigMaps(ctx, ns, nil)
+	}}}
+	if o.unrelJobs > 0 || o.unrelPods > 0 {
+		unrelated = append(unrelated, memoryCase{"unrelated-workloads", fmt.Sprintf("%d unrelated Jobs and %d Pods", o.unrelJobs, o.unrelPods), func(ctx context.Context, ns string) error {
+			if err := b.createJobs(ctx, ns, o.unrelJobs); err != nil {
+				return err
+			}
+			return b.createPods(ctx, ns, o.unrelPods, nil)
+		}})
+	}
+	for _, c := range unrelated {
+		after, afterSamples, st, err := b.measureMemory(ctx, c, k)
+		if err != nil {
+			return err
+		}
+		r.growthRow("memory", fmt.Sprintf("RSS, %d synced -> + %s", o.n, c.what), before.rss, after.rss, 5)
+		r.growthRow("memory", "Go heap in use (lowest sample), same", before.heap, after.heap, 5)
+		r.growthRow("memory", "Go live heap at last GC (next_gc/2, lowest sample), same", before.live, after.live, 5)
+		r.note("memory, + %s: samples after: %s", c.what, formatSamples(afterSamples))
+		r.note("%s", st.describe("memory/"+c.suffix, 0))
 	}
 	if !o.memoryControl {
 		return nil
 	}
 
-	// The positive control: as many ConfigMaps that do carry the
-	// managed-by label (but no owner, and no "-config" name, so they map
-	// to no FittingJob and cause no write) are cached by design. Their
-	// growth shows what the measurement above would have caught.
-	controlNS := b.ns("labelled")
-	progress("memory control: creating %d ConfigMaps WITH the managed-by label in %s", o.unrelated, controlNS)
-	if err := createNamespace(ctx, b.admin, controlNS); err != nil {
-		return err
+	// The positive controls: objects that do carry the managed-by label
+	// (but no owner, and no "-config" name, so they map to no FittingJob
+	// and cause no write) are cached by design. Their growth shows what
+	// the measurements above would have caught.
+	labels := map[string]string{generator.ManagedByLabel: generator.ManagedByValue}
+	controls := []memoryCase{{"labelled", fmt.Sprintf("%d ConfigMaps WITH the label", o.unrelated), func(ctx context.Context, ns string) error {
+		return b.createConfigMaps(ctx, ns, labels)
+	}}}
+	if o.unrelPods > 0 {
+		controls = append(controls, memoryCase{"labelled-pods", fmt.Sprintf("%d Pods WITH the label", o.unrelPods), func(ctx context.Context, ns string) error {
+			return b.createPods(ctx, ns, o.unrelPods, labels)
+		}})
 	}
-	if err := b.createConfigMaps(ctx, controlNS, map[string]string{generator.ManagedByLabel: generator.ManagedByValue}); err != nil {
-		return err
+	for _, c := range controls {
+		control, controlSamples, _, err := b.measureMemory(ctx, c, k)
+		if err != nil {
+			return err
+		}
+		r.infoRow("memory", fmt.Sprintf("control: + %s (cached by design): RSS, heap in use, live heap", c.what),
+			fmt.Sprintf("%+.1f%%, %+.1f%%, %+.1f%%", growth(before.rss, control.rss), growth(before.heap, control.heap), growth(before.live, control.live)))
+		r.note("memory control, + %s: samples RSS/heap in use/live heap MiB: %s", c.what, formatSamples(controlSamples))
 	}
-	progress("memory control: sampling for %v", memoryPeriods*o.resync)
-	control, controlSamples, err := b.sampleMemory(ctx, k, memoryPeriods*o.resync)
+	return nil
+}
+
+// measureMemory creates c's objects in a namespace of their own, lets a
+// resync pass, so that anything the controller would do about them has
+// happened, samples the controller's memory k times, and deletes the
+// namespace again, after the window closed.
+func (b *bench) measureMemory(ctx context.Context, c memoryCase, k int) (memorySample, []memorySample, windowStats, error) {
+	o := b.opts
+	var st windowStats
+	w, err := b.begin(ctx, nil, true, false)
 	if err != nil {
-		return err
+		return memorySample{}, nil, st, err
 	}
-	r.infoRow("memory", fmt.Sprintf("control: + %d ConfigMaps WITH the label (cached by design): RSS, heap in use, live heap", o.unrelated),
-		fmt.Sprintf("%+.1f%%, %+.1f%%, %+.1f%%", growth(before.rss, control.rss), growth(before.heap, control.heap), growth(before.live, control.live)))
-	r.note("memory control: samples RSS/heap in use/live heap MiB: %s", formatSamples(controlSamples))
-	return b.drop(ctx, controlNS)
+	ns := b.ns(c.suffix)
+	progress("memory: creating %s in %s", c.what, ns)
+	if err := createNamespace(ctx, b.admin, ns); err != nil {
+		return memorySample{}, nil, st, err
+	}
+	if err := c.create(ctx, ns); err != nil {
+		return memorySample{}, nil, st, fmt.Errorf("memory: %s: %w", c.what, err)
+	}
+	select {
+	case <-ctx.Done():
+		return memorySample{}, nil, st, ctx.Err()
+	case <-time.After(o.resync + settleQuiet):
+	}
+	progress("memory: sampling with %s for %v", c.what, memoryPeriods*o.resync)
+	s, samples, err := b.sampleMemory(ctx, k, memoryPeriods*o.resync)
+	if err != nil {
+		return memorySample{}, nil, st, err
+	}
+	if st, err = w.end(ctx); err != nil {
+		return memorySample{}, nil, st, err
+	}
+	return s, samples, st, b.drop(ctx, ns)
 }
 
 func growth(before, after float64) float64 { return 100 * (after - before) / before }
@@ -592,8 +634,7 @@ func spread(samples []memorySample, figure func(memorySample) float64) float64 {
 }
 
 // createConfigMaps creates the -unrelated ConfigMaps of -unrelated-bytes
-// in namespace with labels, then lets a resync pass, so that anything the
-// controller would do about them has happened.
+// in namespace with labels.
 func (b *bench) createConfigMaps(ctx context.Context, namespace string, labels map[string]string) error {
 	o := b.opts
 	err := parallel(ctx, o.unrelated, prepConcurrency, func(ctx context.Context, i int) error {
@@ -603,14 +644,11 @@ func (b *bench) createConfigMaps(ctx context.Context, namespace string, labels m
 		return err
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("creating ConfigMaps: %w", err)
 	}
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(o.resync + settleQuiet):
-		return nil
-	}
+	return countIs(ctx, "ConfigMaps", o.unrelated, func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+		return b.admin.CoreV1().ConfigMaps(namespace).List(ctx, opts)
+	})
 }
 
 // storm: change the spec of all N at once.
