@@ -268,24 +268,33 @@ func (c *Controller) updateChild(oldObj, newObj any) {
 // still carries the managed-by label maps to the FittingJob its name
 // belongs to, so that the reference is restored.
 func (c *Controller) handleChild(obj any) {
-	if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = tombstone.Obj
-	}
-	child, ok := obj.(metav1.Object)
+	child, ok := withoutTombstone(obj).(metav1.Object)
 	if !ok {
 		utilruntime.HandleError(fmt.Errorf("unexpected object in child event handler: %T", obj))
 		return
 	}
+	if name, ok := ownerName(child); ok {
+		c.enqueueIfExists(child.GetNamespace(), name)
+	}
+}
 
-	name, ok := ownerName(child)
-	if !ok {
+// withoutTombstone returns the object a delete event carries, whether the
+// informer saw the deletion or only learnt of it on a relist.
+func withoutTombstone(obj any) any {
+	if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		return tombstone.Obj
+	}
+	return obj
+}
+
+// enqueueIfExists queues the FittingJob namespace/name if the cache holds
+// it. Events of objects whose FittingJob is gone are dropped: garbage
+// collection is removing them.
+func (c *Controller) enqueueIfExists(namespace, name string) {
+	if _, err := c.fittingJobs.FittingJobs(namespace).Get(name); err != nil {
 		return
 	}
-	if _, err := c.fittingJobs.FittingJobs(child.GetNamespace()).Get(name); err != nil {
-		// No such FittingJob: the child is being garbage collected.
-		return
-	}
-	c.queue.Add(cache.ObjectName{Namespace: child.GetNamespace(), Name: name})
+	c.queue.Add(cache.ObjectName{Namespace: namespace, Name: name})
 }
 
 // ownerName is the name of the FittingJob child belongs to, if any.

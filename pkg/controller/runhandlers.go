@@ -7,7 +7,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/client-go/tools/cache"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 )
@@ -26,32 +25,21 @@ func ifChanged(handle func(obj any)) func(oldObj, newObj any) {
 // handleJob maps a Job event to the FittingJob its label names, in the
 // Job's namespace, if that FittingJob exists.
 func (c *Controller) handleJob(obj any) {
-	if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = tombstone.Obj
-	}
-	job, ok := obj.(*batchv1.Job)
+	job, ok := withoutTombstone(obj).(*batchv1.Job)
 	if !ok {
 		utilruntime.HandleError(fmt.Errorf("unexpected object in Job event handler: %T", obj))
 		return
 	}
-	name := job.Labels[ihpav1beta2.FittingJobNameLabel]
-	if name == "" {
-		return
+	if name := job.Labels[ihpav1beta2.FittingJobNameLabel]; name != "" {
+		c.enqueueIfExists(job.Namespace, name)
 	}
-	if _, err := c.fittingJobs.FittingJobs(job.Namespace).Get(name); err != nil {
-		return
-	}
-	c.queue.Add(cache.ObjectName{Namespace: job.Namespace, Name: name})
 }
 
 // handlePod maps a Pod event to its FittingJob through the Job that
 // controls the Pod: a Pod counts only as part of one of the FittingJob's
 // runs.
 func (c *Controller) handlePod(obj any) {
-	if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = tombstone.Obj
-	}
-	pod, ok := obj.(*corev1.Pod)
+	pod, ok := withoutTombstone(obj).(*corev1.Pod)
 	if !ok {
 		utilruntime.HandleError(fmt.Errorf("unexpected object in Pod event handler: %T", obj))
 		return
