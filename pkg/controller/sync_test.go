@@ -106,12 +106,6 @@ func TestSyncRevertsDrift(t *testing.T) {
 			},
 			want: restoredConfigMap(t),
 		},
-		"ConfigMap managed-by label changed": {
-			drift: func(_ *ihpav1beta2.FittingJob, cm *corev1.ConfigMap, _ *batchv1.CronJob) {
-				cm.Labels[generator.ManagedByLabel] = "someone-else"
-			},
-			want: restoredConfigMap(t),
-		},
 		"ConfigMap controller reference removed, label kept": {
 			drift: func(_ *ihpav1beta2.FittingJob, cm *corev1.ConfigMap, _ *batchv1.CronJob) {
 				cm.OwnerReferences = nil
@@ -267,28 +261,37 @@ func TestSyncRecreatesADeletedChild(t *testing.T) {
 	checkActions(t, []core.Action{createAction(cronJobsResource, desiredCronJob(t, fj))}, actions)
 }
 
-// A child whose managed-by label was removed drops out of the filtered
-// cache; the create then meets AlreadyExists and sync reads it directly.
+// A child whose managed-by label was removed or changed drops out of the
+// filtered cache; the create then meets AlreadyExists and sync reads it
+// directly. Its controller reference says it is the FittingJob's, so the
+// label is restored.
 func TestSyncRestoresAChildMissingFromTheCache(t *testing.T) {
-	f := newFixture(t)
-	fj := synced(newFittingJob("web"))
-	unlabelled := asStored(desiredConfigMap(t, fj))
-	unlabelled.Labels = nil
-	f.fittingJobs = append(f.fittingJobs, fj)
-	f.uncached = append(f.uncached, unlabelled)
-	f.cronJobs = append(f.cronJobs, asStored(desiredCronJob(t, fj)))
+	for name, labels := range map[string]map[string]string{
+		"label removed":                  nil,
+		"label changed to another owner": {generator.ManagedByLabel: "someone-else"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t)
+			fj := synced(newFittingJob("web"))
+			unlabelled := asStored(desiredConfigMap(t, fj))
+			unlabelled.Labels = labels
+			f.fittingJobs = append(f.fittingJobs, fj)
+			f.configMaps = append(f.configMaps, unlabelled)
+			f.cronJobs = append(f.cronJobs, asStored(desiredCronJob(t, fj)))
 
-	actions, err := f.sync(fj)
-	if err != nil {
-		t.Fatal(err)
+			actions, err := f.sync(fj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			restored := unlabelled.DeepCopy()
+			restored.Labels = desiredConfigMap(t, fj).Labels
+			checkActions(t, []core.Action{
+				createAction(configMapsResource, desiredConfigMap(t, fj)),
+				getAction(configMapsResource, unlabelled),
+				updateAction(configMapsResource, restored),
+			}, actions)
+		})
 	}
-	restored := unlabelled.DeepCopy()
-	restored.Labels = desiredConfigMap(t, fj).Labels
-	checkActions(t, []core.Action{
-		createAction(configMapsResource, desiredConfigMap(t, fj)),
-		getAction(configMapsResource, unlabelled),
-		updateAction(configMapsResource, restored),
-	}, actions)
 }
 
 func TestSyncRefusesObjectsItDoesNotControl(t *testing.T) {
