@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"sync"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -15,7 +13,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
-	"github.com/intelligent-hpa/fittingjob-controller/pkg/controller"
 	clientset "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
 )
@@ -67,30 +64,13 @@ feed:
 	return nil
 }
 
-// withSpecHash annotates the CronJob as the controller does
-// (pkg/controller/compare.go): FNV-64a of the JSON of its spec.
-func withSpecHash(cj *batchv1.CronJob) (*batchv1.CronJob, error) {
-	data, err := json.Marshal(cj.Spec)
-	if err != nil {
-		return nil, err
-	}
-	h := fnv.New64a()
-	h.Write(data)
-	if cj.Annotations == nil {
-		cj.Annotations = map[string]string{}
-	}
-	cj.Annotations[controller.SpecHashAnnotation] = fmt.Sprintf("%016x", h.Sum64())
-	return cj, nil
-}
-
 // desired is the controller's pair of children for fj.
 func desired(fj *ihpav1beta2.FittingJob) (*corev1.ConfigMap, *batchv1.CronJob, error) {
-	cm, err := generator.ConfigMap(fj)
-	if err != nil {
-		return nil, nil, err
+	children, errs := generator.Desired(fj)
+	if len(errs) > 0 {
+		return nil, nil, errs.ToAggregate()
 	}
-	cj, err := withSpecHash(generator.CronJob(fj))
-	return cm, cj, err
+	return children.ConfigMap, children.CronJob, nil
 }
 
 // readyStatus is the status the controller writes after a successful sync
@@ -102,9 +82,9 @@ func readyStatus(fj *ihpav1beta2.FittingJob, cm *corev1.ConfigMap, cj *batchv1.C
 	status.LastScheduleTime = cj.Status.LastScheduleTime
 	status.LastSuccessfulTime = cj.Status.LastSuccessfulTime
 	meta.SetStatusCondition(&status.Conditions, metav1.Condition{
-		Type:               controller.ConditionReady,
+		Type:               ihpav1beta2.ConditionReady,
 		Status:             metav1.ConditionTrue,
-		Reason:             controller.ReasonSynced,
+		Reason:             ihpav1beta2.ReasonSynced,
 		Message:            fmt.Sprintf("ConfigMap %s and CronJob %s are in sync", cm.Name, cj.Name),
 		ObservedGeneration: fj.Generation,
 	})
@@ -195,7 +175,7 @@ func (f *floor) storm(ctx context.Context, creator clientset.Interface, fjs []ih
 		}
 		liveCJ = liveCJ.DeepCopy()
 		liveCJ.Spec = cj.Spec
-		liveCJ.Annotations[controller.SpecHashAnnotation] = cj.Annotations[controller.SpecHashAnnotation]
+		liveCJ.Annotations[generator.SpecHashAnnotation] = cj.Annotations[generator.SpecHashAnnotation]
 		_, err = f.kube.BatchV1().CronJobs(fj.Namespace).Update(ctx, liveCJ, metav1.UpdateOptions{})
 		return err
 	})

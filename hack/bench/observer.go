@@ -18,7 +18,6 @@ import (
 	watchtools "k8s.io/client-go/tools/watch"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
-	"github.com/intelligent-hpa/fittingjob-controller/pkg/controller"
 	clientset "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
 )
@@ -268,8 +267,8 @@ func inSync(fj *ihpav1beta2.FittingJob) bool {
 	if fj == nil {
 		return false
 	}
-	c := meta.FindStatusCondition(fj.Status.Conditions, controller.ConditionReady)
-	return c != nil && c.Status == metav1.ConditionTrue && c.Reason == controller.ReasonSynced &&
+	c := meta.FindStatusCondition(fj.Status.Conditions, ihpav1beta2.ConditionReady)
+	return c != nil && c.Status == metav1.ConditionTrue && c.Reason == ihpav1beta2.ReasonSynced &&
 		c.ObservedGeneration == fj.Generation && fj.Status.ObservedGeneration == fj.Generation
 }
 
@@ -280,11 +279,11 @@ func childrenMatch(s state) bool {
 	if s.fj == nil || s.cm == nil || s.cj == nil {
 		return false
 	}
-	cm, err := generator.ConfigMap(s.fj)
-	if err != nil || s.cm.Data[generator.ConfigKey] != cm.Data[generator.ConfigKey] {
+	children, errs := generator.Desired(s.fj)
+	if len(errs) > 0 || s.cm.Data[generator.ConfigKey] != children.ConfigMap.Data[generator.ConfigKey] {
 		return false
 	}
-	cj := generator.CronJob(s.fj)
+	cj := children.CronJob
 	live := s.cj.Spec.JobTemplate.Spec.Template.Spec.Containers
 	want := cj.Spec.JobTemplate.Spec.Template.Spec.Containers
 	return len(live) == 1 && live[0].Image == want[0].Image && s.cj.Spec.Schedule == cj.Spec.Schedule
