@@ -15,7 +15,6 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/tools/leaderelection"
 
 	"github.com/intelligent-hpa/fittingjob-controller/cmd/fittingjob-controller/app"
 )
@@ -56,81 +55,6 @@ func TestMetricsAndProbesAreServed(t *testing.T) {
 			t.Errorf("/metrics has no %s", series)
 		}
 	}
-}
-
-// Two replicas with leader election: only the leader writes; when it
-// stops, it releases the Lease and the other takes over at its next retry.
-func TestLeaderElection(t *testing.T) {
-	ns := newNamespace(t)
-	flags := app.LeaderElection{
-		Enabled: true, Namespace: "fittingjob-system", Name: "fittingjob-controller-" + ns,
-		LeaseDuration: 3 * time.Second, RenewDeadline: 2 * time.Second, RetryPeriod: 500 * time.Millisecond,
-	}
-	elected := func(id string) func(*app.Options) {
-		return func(o *app.Options) {
-			o.LeaderElection = flags
-			o.LeaderElection.Identity = id
-		}
-	}
-	first := startController(t, ns, elected("first"))
-	waitLeader(t, flags, "first", 30*time.Second)
-	second := startController(t, ns, elected("second"))
-
-	fj := createFittingJob(t, prometheusFittingJob(ns, "led"))
-	waitReady(t, ns, fj.Name)
-	first.requests.settle(t)
-	if writes := second.requests.mutatingSince(0); len(writes) > 0 {
-		t.Errorf("the standby wrote: %v", writes)
-	}
-
-	first.stop() // returns once the leader has drained and released the Lease
-	released := time.Now()
-	forgetSyncs(ns, fj.Name)
-	// The wait outlasts the bound, so that a slow take-over fails on the
-	// bound, with its figure, rather than on the wait.
-	bound := takeOverBound(flags)
-	took := waitLeader(t, flags, "second", bound+30*time.Second).Sub(released)
-	if took > bound {
-		t.Errorf("the standby took the Lease %v after the leader stopped, more than the bound %v "+
-			"(a retry period %v with client-go's jitter %.1f, plus one retry period for the round trips)",
-			took.Round(time.Millisecond), bound, flags.RetryPeriod, leaderelection.JitterFactor)
-	}
-	second.requests.settle(t)
-	takeover := createFittingJob(t, prometheusFittingJob(ns, "after"))
-	waitReady(t, ns, takeover.Name)
-	t.Logf("the standby took the Lease %v after the leader stopped (bound %v); a FittingJob created once it settled was Ready %v after the stop",
-		took.Round(time.Millisecond), bound, time.Since(released).Round(time.Millisecond))
-	// The new leader synced the first FittingJob, and did not write it again.
-	checkSynced(t, "after the take-over", ns, fj.Name)
-	if writes := second.requests.mutatingSince(0); strings.Contains(strings.Join(writes, " "), "/led") {
-		t.Errorf("the new leader rewrote the first FittingJob's objects: %v", writes)
-	}
-}
-
-// takeOverBound is how long after a leader releases its Lease a standby
-// may take to acquire it: its next attempt comes within a retry period
-// stretched by client-go's jitter, and the attempt that sees the Lease
-// still held may be on the wire at the release, so one more retry period
-// covers the round trips. (A leader that dies without releasing is waited
-// for a lease duration more; the controller releases on shutdown.)
-func takeOverBound(flags app.LeaderElection) time.Duration {
-	return time.Duration((1+leaderelection.JitterFactor)*float64(flags.RetryPeriod)) + flags.RetryPeriod
-}
-
-// waitLeader waits until identity holds the Lease of flags and returns the
-// time it acquired it, as the Lease records it.
-func waitLeader(t *testing.T, flags app.LeaderElection, identity string, timeout time.Duration) time.Time {
-	t.Helper()
-	var acquired time.Time
-	eventually(t, timeout, identity+" to hold the Lease "+flags.Name, func(ctx context.Context) (bool, error) {
-		l, err := kube.CoordinationV1().Leases(flags.Namespace).Get(ctx, flags.Name, metav1.GetOptions{})
-		if err != nil || l.Spec.HolderIdentity == nil || *l.Spec.HolderIdentity != identity || l.Spec.AcquireTime == nil {
-			return false, nil
-		}
-		acquired = l.Spec.AcquireTime.Time
-		return true, nil
-	})
-	return acquired
 }
 
 func freeAddress(t *testing.T) string {
