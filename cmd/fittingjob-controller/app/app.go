@@ -97,7 +97,7 @@ func Run(ctx context.Context, opts Options) error {
 
 	ihpaInformers := ihpainformers.NewSharedInformerFactoryWithOptions(ihpaClient, opts.ResyncPeriod,
 		ihpainformers.WithNamespace(opts.Namespace),
-		ihpainformers.WithTransform(controller.DropManagedFields))
+		ihpainformers.WithTransform(controller.DropFittingJobFields))
 	// Only the controller's own children and runs are cached, not every
 	// ConfigMap, CronJob, Job and Pod in the cluster. They are never
 	// resynced: the FittingJob's own resync covers its children and runs
