@@ -81,14 +81,17 @@ func withoutTombstone(obj any) any {
 	return obj
 }
 
-// enqueueIfExists queues the FittingJob namespace/name if the cache holds
-// it. Events of objects whose FittingJob is gone are dropped: garbage
-// collection is removing them.
+// enqueueIfExists queues the FittingJob namespace/name, for a change of one
+// of its children or runs, if the cache holds it. Events of objects whose
+// FittingJob is gone are dropped: garbage collection is removing them.
 func (c *Controller) enqueueIfExists(namespace, name string) {
 	if _, err := c.fittingJobs.FittingJobs(namespace).Get(name); err != nil {
 		return
 	}
-	c.queue.Add(cache.ObjectName{Namespace: namespace, Name: name})
+	key := cache.ObjectName{Namespace: namespace, Name: name}
+	// Its status is made from what changed: the next sync must not skip.
+	c.verified.unsettle(key)
+	c.queue.Add(key)
 }
 
 // ifChanged drops resyncs (same resourceVersion): the FittingJob's own

@@ -9,6 +9,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
@@ -55,6 +56,16 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		return err
 	}
 
+	if c.verified.isSettled(fj, c.clock.Now()) {
+		// A resync of a FittingJob nothing has changed for since its last
+		// sync: that sync's result stands.
+		if ready := meta.FindStatusCondition(fj.Status.Conditions, ihpav1beta2.ConditionReady); ready != nil {
+			metrics.Syncs.WithLabelValues(ready.Reason).Inc()
+		}
+		metrics.ObserveFittingJob(fj.Namespace, fj.Name, &fj.Status)
+		return nil
+	}
+
 	result := c.syncChildren(ctx, fj)
 	metrics.Syncs.WithLabelValues(result.reason).Inc()
 	if apierrors.IsConflict(result.retry) {
@@ -82,7 +93,14 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		// without waiting for an event or a resync.
 		c.queue.AddAfter(key, recheck.Sub(c.clock.Now()))
 	}
-	return errors.Join(result.retry, c.updateStatus(ctx, fj, status, result, fresh))
+	resourceVersion, err := c.updateStatus(ctx, fj, status, result, fresh)
+	if err != nil || result.reason != ihpav1beta2.ReasonSynced {
+		// Only a FittingJob in sync settles: the others wait for the
+		// resync to look again (a foreign object may have gone).
+		return errors.Join(result.retry, err)
+	}
+	c.verified.settle(key, resourceVersion, recheck)
+	return result.retry
 }
 
 // syncChildren makes fj's ConfigMap, then the CronJob that mounts it,

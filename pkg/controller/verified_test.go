@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"testing"
+	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	core "k8s.io/client-go/testing"
@@ -83,6 +84,76 @@ func TestVerifiedChildrenAreNotComparedAgain(t *testing.T) {
 func hasUpdateOf(actions []core.Action, resource string) bool {
 	for _, a := range actions {
 		if a.GetVerb() == "update" && a.GetResource().Resource == resource && a.GetSubresource() == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSettledFittingJobsSkipResyncs: a sync that finds a FittingJob
+// entirely in sync settles it; a resync (same resourceVersion, no event of
+// a child or run since) then does nothing, until an event of a child
+// unsettles it or the time at which its status would change comes.
+func TestSettledFittingJobsSkipResyncs(t *testing.T) {
+	f := newFixture(t)
+	fj := synced(newFittingJob("web"))
+	fj.ResourceVersion = "7"
+	f.withChildren(fj)
+	ctx := context.Background()
+	c := f.newController(ctx)
+	key := cache.MetaObjectToName(fj)
+	syncOnce := func(step string) []core.Action {
+		t.Helper()
+		f.kubeClient.ClearActions()
+		f.ihpaClient.ClearActions()
+		if err := c.sync(ctx, key); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		return append(filterInformerActions(f.kubeClient.Actions()), filterInformerActions(f.ihpaClient.Actions())...)
+	}
+
+	if actions := syncOnce("first sync"); len(actions) != 0 {
+		t.Fatalf("first sync of a FittingJob in sync: %v, want no action", actions)
+	}
+	if !c.verified.isSettled(fj, f.clock.Now()) {
+		t.Fatal("a FittingJob found in sync did not settle")
+	}
+
+	// The CronJob vanishes from the cache without its event reaching the
+	// handlers (no API server does that): the resync trusts the settled
+	// status, which shows that it skipped the sync.
+	cronJob := f.cronJobs[0]
+	if err := f.cronJobCache.Delete(cronJob); err != nil {
+		t.Fatal(err)
+	}
+	if actions := syncOnce("resync"); len(actions) != 0 {
+		t.Errorf("a resync of a settled FittingJob sent %v", actions)
+	}
+
+	// The event of the deletion unsettles it: the next sync recreates.
+	c.handleChild(cronJob)
+	if actions := syncOnce("after the CronJob's event"); !hasVerb(actions, "create", cronJobsResource.Resource) {
+		t.Errorf("after the CronJob's delete event: %v, want it recreated", actions)
+	}
+
+	// Time alone unsettles it when the status would change: here the
+	// first fit goes overdue.
+	if err := f.cronJobCache.Add(cronJob); err != nil {
+		t.Fatal(err)
+	}
+	syncOnce("settle again")
+	if !c.verified.isSettled(fj, f.clock.Now()) {
+		t.Fatal("did not settle again")
+	}
+	f.clock.Step(24 * time.Hour)
+	if c.verified.isSettled(fj, f.clock.Now()) {
+		t.Error("still settled a day later, past the first fit's deadline")
+	}
+}
+
+func hasVerb(actions []core.Action, verb, resource string) bool {
+	for _, a := range actions {
+		if a.GetVerb() == verb && a.GetResource().Resource == resource {
 			return true
 		}
 	}
