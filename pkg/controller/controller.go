@@ -44,8 +44,11 @@ type Controller struct {
 	configMaps  corelisters.ConfigMapLister
 	cronJobs    batchlisters.CronJobLister
 	jobs        batchlisters.JobLister
-	pods        corelisters.PodLister
-	synced      []cache.InformerSynced
+	// runIndex finds a FittingJob's Jobs, and podIndex their Pods, by
+	// byFittingJob, without walking every Job or Pod of the namespace.
+	runIndex cache.Indexer
+	podIndex cache.Indexer
+	synced   []cache.InformerSynced
 
 	verified verifiedSet
 
@@ -93,7 +96,8 @@ func New(
 		configMaps:  configMapInformer.Lister(),
 		cronJobs:    cronJobInformer.Lister(),
 		jobs:        jobInformer.Lister(),
-		pods:        podInformer.Lister(),
+		runIndex:    jobInformer.Informer().GetIndexer(),
+		podIndex:    podInformer.Informer().GetIndexer(),
 		synced: []cache.InformerSynced{
 			fittingJobInformer.Informer().HasSynced,
 			configMapInformer.Informer().HasSynced,
@@ -110,6 +114,11 @@ func New(
 		grace:    opts.FreshnessGrace,
 	}
 
+	for _, informer := range []cache.SharedIndexInformer{jobInformer.Informer(), podInformer.Informer()} {
+		if err := informer.AddIndexers(cache.Indexers{byFittingJob: fittingJobOfRun}); err != nil {
+			return nil, fmt.Errorf("adding the FittingJob index: %w", err)
+		}
+	}
 	if _, err := fittingJobInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueueFittingJob,
 		UpdateFunc: c.updateFittingJob,

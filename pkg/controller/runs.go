@@ -9,22 +9,37 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 )
+
+// byFittingJob indexes Jobs and Pods by the FittingJob their label names,
+// as "namespace/name".
+const byFittingJob = "fittingjob"
+
+func fittingJobOfRun(obj any) ([]string, error) {
+	run, ok := obj.(metav1.Object)
+	if !ok {
+		return nil, nil
+	}
+	name := run.GetLabels()[ihpav1beta2.FittingJobNameLabel]
+	if name == "" {
+		return nil, nil
+	}
+	return []string{run.GetNamespace() + "/" + name}, nil
+}
 
 // runs lists the Jobs of fj from the cache: those labelled with its name in
 // its namespace, created since fj was (a Job left over from an earlier
 // FittingJob of the same name is not one of its runs).
 func (c *Controller) runs(fj *ihpav1beta2.FittingJob) ([]*batchv1.Job, error) {
-	jobs, err := c.jobs.Jobs(fj.Namespace).List(labels.SelectorFromSet(labels.Set{ihpav1beta2.FittingJobNameLabel: fj.Name}))
+	objs, err := c.runIndex.ByIndex(byFittingJob, fj.Namespace+"/"+fj.Name)
 	if err != nil {
 		return nil, err
 	}
-	kept := jobs[:0:0]
-	for _, job := range jobs {
-		if !job.CreationTimestamp.Before(&fj.CreationTimestamp) {
+	var kept []*batchv1.Job
+	for _, obj := range objs {
+		if job, ok := obj.(*batchv1.Job); ok && !job.CreationTimestamp.Before(&fj.CreationTimestamp) {
 			kept = append(kept, job)
 		}
 	}
@@ -48,14 +63,16 @@ func runBefore(t1 time.Time, name1 string, t2 time.Time, name2 string) bool {
 
 // podsOf are the cached Pods that job controls, newest first.
 func (c *Controller) podsOf(job *batchv1.Job) ([]*corev1.Pod, error) {
-	pods, err := c.pods.Pods(job.Namespace).List(labels.SelectorFromSet(labels.Set{ihpav1beta2.FittingJobNameLabel: job.Labels[ihpav1beta2.FittingJobNameLabel]}))
+	objs, err := c.podIndex.ByIndex(byFittingJob, job.Namespace+"/"+job.Labels[ihpav1beta2.FittingJobNameLabel])
 	if err != nil {
 		return nil, err
 	}
 	var owned []*corev1.Pod
-	for _, pod := range pods {
-		if ref := metav1.GetControllerOf(pod); ref != nil && ref.UID == job.UID {
-			owned = append(owned, pod)
+	for _, obj := range objs {
+		if pod, ok := obj.(*corev1.Pod); ok {
+			if ref := metav1.GetControllerOf(pod); ref != nil && ref.UID == job.UID {
+				owned = append(owned, pod)
+			}
 		}
 	}
 	sort.Slice(owned, func(i, j int) bool {
