@@ -271,3 +271,21 @@ func TestResyncWithUnchangedRunsWritesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestOnlyItsOwnJobsAreRuns: the Jobs of another FittingJob in the same
+// namespace, and those of a namesake in another namespace, are not
+// runs of the FittingJob (the index is by namespace and name).
+func TestOnlyItsOwnJobsAreRuns(t *testing.T) {
+	fj := newFittingJob("web")
+	other := newFittingJob("web-2")
+	elsewhere := newFittingJob("web")
+	elsewhere.Namespace = "team-b"
+	done := metav1.NewTime(at(time.Minute))
+	recorded, writes, _ := syncAt(t, synced(fj), runState{now: at(2 * time.Minute), jobs: []*batchv1.Job{
+		runJob(other, "web-2-1", runStart, failed(done)),
+		runJob(elsewhere, "web-1", runStart, failed(done)),
+	}})
+	if writes != 0 || recorded.Status.LastRun != nil {
+		t.Errorf("the Jobs of other FittingJobs were taken as runs: %d writes, lastRun %+v", writes, recorded.Status.LastRun)
+	}
+}
