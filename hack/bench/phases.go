@@ -92,7 +92,7 @@ func (b *bench) ensureMain(ctx context.Context) error {
 		return err
 	}
 	_, err := b.do(ctx, run{name: "main: N synced FittingJobs", side: controllerSide, namespace: ns, image: benchImage,
-		controller: running, prepare: b.createFittingJobs(ns), until: converged})
+		controller: running, act: b.createFittingJobs(ns), until: converged})
 	b.mainNS = ns
 	return err
 }

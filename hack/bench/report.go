@@ -37,6 +37,14 @@ func (l limit) String() string {
 	return "-"
 }
 
+// unit is the limit with a unit, or "-" when there is no limit.
+func (l limit) unit(prefix, suffix string) string {
+	if l.kind == infoOnly {
+		return "-"
+	}
+	return prefix + l.String() + suffix
+}
+
 // verdict is "met", "MISSED", or "info" when there is no target.
 func (l limit) verdict(v float64) string {
 	switch {
@@ -70,7 +78,7 @@ func seconds(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) 
 func (r *report) compare(phase, figure string, ctrl, floor float64, format string, l limit) {
 	q := ratio(ctrl, floor)
 	r.rows = append(r.rows, row{phase, figure, fmt.Sprintf(format, ctrl), fmt.Sprintf(format, floor),
-		fmt.Sprintf("%.2f", q), "ratio " + l.String(), l.verdict(q)})
+		fmt.Sprintf("%.2f", q), l.unit("ratio ", ""), l.verdict(q)})
 }
 
 // value is a figure of the controller alone, against l.
@@ -82,7 +90,7 @@ func (r *report) value(phase, figure string, v float64, format string, l limit) 
 func (r *report) growth(phase, figure string, before, after float64, l limit) {
 	g := growth(before, after)
 	r.rows = append(r.rows, row{phase, figure, fmt.Sprintf("%.1f -> %.1f MB (%+.1f%%)", before/1e6, after/1e6, g), "-", "-",
-		l.String() + "%", l.verdict(g)})
+		l.unit("", "%"), l.verdict(g)})
 }
 
 func (r *report) info(phase, figure, value string) {
@@ -90,7 +98,8 @@ func (r *report) info(phase, figure, value string) {
 }
 
 func (r *report) fail(phase string, err error) {
-	r.rows = append(r.rows, row{phase, "ERROR: " + err.Error(), "-", "-", "-", "-", "ERROR"})
+	r.rows = append(r.rows, row{phase, "failed (see the evidence)", "-", "-", "-", "-", "ERROR"})
+	r.note("%s failed: %v", phase, err)
 }
 
 func (r *report) print(w io.Writer) {

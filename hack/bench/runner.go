@@ -116,6 +116,14 @@ func (b *bench) setController(ctx context.Context, want procState) error {
 	return b.proc.waitReady(ctx, b.opts.timeout)
 }
 
+// settle waits until a running controller is quiet.
+func (b *bench) settle(ctx context.Context) error {
+	if b.proc.running() {
+		return b.proc.settle(ctx, b.opts.timeout)
+	}
+	return nil
+}
+
 func (b *bench) alive() error {
 	if b.proc.running() {
 		return b.proc.alive()
@@ -130,14 +138,13 @@ func (b *bench) do(ctx context.Context, r run) (res result, err error) {
 	if err := b.setController(ctx, r.controller); err != nil {
 		return res, err
 	}
-	if r.prepare != nil {
-		if err := r.prepare(ctx); err != nil {
-			return res, fmt.Errorf("preparing: %w", err)
-		}
-	}
-	if b.proc.running() {
-		if err := b.proc.settle(ctx, b.opts.timeout); err != nil {
-			return res, err
+	// Settled before prepare, which may read what the controller writes,
+	// and after, which may give it work.
+	for _, step := range []func(context.Context) error{b.settle, r.prepare, b.settle} {
+		if step != nil {
+			if err := step(ctx); err != nil {
+				return res, err
+			}
 		}
 	}
 	obs, err := b.observe(ctx, r.namespace, r.image)
@@ -160,7 +167,7 @@ func (b *bench) do(ctx context.Context, r run) (res result, err error) {
 	if err == nil && b.proc.running() {
 		var use usage
 		if use, err = b.proc.usage(); err == nil && r.side == controllerSide {
-			err = b.proc.settle(ctx, b.opts.timeout)
+			err = b.settle(ctx)
 		}
 		res.cpu = use.cpu - begin.use.cpu
 	}
@@ -170,8 +177,12 @@ func (b *bench) do(ctx context.Context, r run) (res result, err error) {
 	end, err := b.snapshot(ctx, obs)
 	res.rss, res.api, res.watch = end.use.rss, delta(begin.api, end.api), delta(begin.watch, end.watch)
 	res.syncs, res.converged = delta(begin.ctrl.syncs, end.ctrl.syncs), end.converged
-	b.report.note("%s: %s; API server mutating requests: %s; watch events: %s; controller CPU %.2fs, RSS %.1f MB, syncs: %s%s",
-		r.name, seconds(res.took), formatCounts(res.api), formatCounts(res.watch), res.cpu, res.rss/1e6, formatCounts(res.syncs), b.bucketNote(res.api))
+	ctrl := ""
+	if r.side == controllerSide {
+		ctrl = fmt.Sprintf("; controller CPU %.2fs, RSS %.1f MB, syncs: %s", res.cpu, res.rss/1e6, formatCounts(res.syncs))
+	}
+	b.report.note("%s: %s; API server mutating requests: %s; watch events: %s%s%s",
+		r.name, seconds(res.took), formatCounts(res.api), formatCounts(res.watch), ctrl, b.bucketNote(res.api))
 	if err == nil && r.drop != "" {
 		obs.stop()
 		err = b.drop(ctx, r.drop)
