@@ -107,19 +107,20 @@ func cpuSeconds(stat string) (float64, error) {
 	return ticks / userHZ, nil
 }
 
-// rssBytes is VmRSS of a /proc/<pid>/status file.
-func rssBytes(status string) (float64, error) {
+// statusBytes is a memory figure of a /proc/<pid>/status file: VmRSS
+// (resident now) or VmHWM (the peak).
+func statusBytes(status, field string) (float64, error) {
 	for line := range strings.Lines(status) {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
 			f := strings.Fields(rest)
 			if len(f) != 2 || f[1] != "kB" {
-				return 0, fmt.Errorf("unexpected VmRSS line %q", line)
+				return 0, fmt.Errorf("unexpected %s line %q", field, line)
 			}
 			kb, err := strconv.ParseFloat(f[0], 64)
 			return kb * 1024, err
 		}
 	}
-	return 0, fmt.Errorf("no VmRSS line")
+	return 0, fmt.Errorf("no %s line", field)
 }
 
 // defaultTimeout bounds one wait (a convergence, a namespace deletion) at

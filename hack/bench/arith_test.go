@@ -86,11 +86,14 @@ func TestCPUSecondsFromStat(t *testing.T) {
 }
 
 func TestRSSFromStatus(t *testing.T) {
-	status := "Name:\tfittingjob-cont\nVmPeak:\t 2000000 kB\nVmRSS:\t   51200 kB\nRssAnon:\t 40000 kB\n"
-	if got, err := rssBytes(status); err != nil || got != 51200*1024 {
-		t.Errorf("rssBytes = %g, %v; want %d", got, err, 51200*1024)
+	status := "Name:\tfittingjob-cont\nVmPeak:\t 2000000 kB\nVmHWM:\t   60000 kB\nVmRSS:\t   51200 kB\nRssAnon:\t 40000 kB\n"
+	if got, err := statusBytes(status, "VmRSS"); err != nil || got != 51200*1024 {
+		t.Errorf("VmRSS = %g, %v; want %d", got, err, 51200*1024)
 	}
-	if _, err := rssBytes("Name:\tx\n"); err == nil {
+	if got, err := statusBytes(status, "VmHWM"); err != nil || got != 60000*1024 {
+		t.Errorf("VmHWM = %g, %v; want %d", got, err, 60000*1024)
+	}
+	if _, err := statusBytes("Name:\tx\n", "VmRSS"); err == nil {
 		t.Error("a status without VmRSS parsed")
 	}
 }

@@ -129,7 +129,7 @@ func (b *bench) drop(ctx context.Context, name string) error {
 }
 
 // createConfigMaps creates the namespace and -unrelated ConfigMaps of
-// -unrelated-bytes in it, with labels, and checks that they all exist:
+// 1 KiB in it, with labels, and checks that they all exist:
 // a memory figure is only worth its label if every object is there.
 func (b *bench) createConfigMaps(namespace string, labels map[string]string) func(context.Context) error {
 	return func(ctx context.Context) error {
@@ -138,7 +138,7 @@ func (b *bench) createConfigMaps(namespace string, labels map[string]string) fun
 		if err := b.createNamespace(ctx, namespace); err != nil {
 			return err
 		}
-		data := map[string]string{"data": strings.Repeat("x", o.unrelatedBytes)}
+		data := map[string]string{"data": strings.Repeat("x", 1024)}
 		err := parallel(ctx, o.unrelated, prepConcurrency, func(ctx context.Context, i int) error {
 			cm := &corev1.ConfigMap{
 				ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: fmt.Sprintf("unrelated-%05d", i), Labels: labels},

@@ -41,11 +41,10 @@ import (
 )
 
 type options struct {
-	n, workers, burst         int
-	qps                       float64
-	resync, timeout           time.Duration
-	skip, binary, prefix      string
-	unrelated, unrelatedBytes int
+	n, workers, burst, unrelated int
+	qps                          float64
+	resync, timeout              time.Duration
+	skip, binary                 string
 }
 
 type bench struct {
@@ -71,9 +70,7 @@ func main() {
 	flag.DurationVar(&o.timeout, "timeout", 0, "Longest wait for one convergence; 0: 2m + 50ms per FittingJob.")
 	flag.StringVar(&o.skip, "skip", "", "Comma-separated phases to skip: cold,online,steady,restart,memory,storm.")
 	flag.StringVar(&o.binary, "controller-binary", ".bin/fittingjob-controller", "The controller binary (make build).")
-	flag.IntVar(&o.unrelated, "unrelated", 10000, "ConfigMaps created in the memory phase.")
-	flag.IntVar(&o.unrelatedBytes, "unrelated-bytes", 1024, "Bytes of data in each of them.")
-	flag.StringVar(&o.prefix, "prefix", "bench", "Prefix of the bench's namespaces.")
+	flag.IntVar(&o.unrelated, "unrelated", 10000, "ConfigMaps (1 KiB each) created in the memory phase.")
 	flag.Parse()
 	if o.timeout == 0 {
 		o.timeout = defaultTimeout(o.n)
@@ -93,32 +90,26 @@ func main() {
 	}
 }
 
-// encoding is a client's content type.
-type encoding int
-
-const (
-	jsonEncoding encoding = iota
-	// protobufEncoding is for built-in types only: FittingJobs have no
-	// protobuf encoding.
-	protobufEncoding
-)
-
-// clientConfig is kubeconfig's rest.Config with the bench's throttling
-// (qps <= 0: none) and content type.
-func clientConfig(kubeconfig string, qps float64, burst int, enc encoding) (*rest.Config, error) {
+// clients are a Kubernetes clientset (protobuf, as the controller's) and a
+// FittingJob clientset (JSON: custom resources have no protobuf) for
+// kubeconfig; qps <= 0 leaves them unthrottled.
+func clients(kubeconfig string, qps float64, burst int) (kube kubernetes.Interface, ihpa clientset.Interface, err error) {
 	c, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c.QPS, c.Burst = float32(qps), burst
 	if qps <= 0 {
 		c.QPS, c.Burst = -1, 0
 	}
-	if enc == protobufEncoding {
-		c.ContentType = apiruntime.ContentTypeProtobuf
-		c.AcceptContentTypes = apiruntime.ContentTypeProtobuf + "," + apiruntime.ContentTypeJSON
+	c = rest.AddUserAgent(c, "fittingjob-bench")
+	if ihpa, err = clientset.NewForConfig(c); err != nil {
+		return nil, nil, err
 	}
-	return rest.AddUserAgent(c, "fittingjob-bench"), nil
+	c.ContentType = apiruntime.ContentTypeProtobuf
+	c.AcceptContentTypes = apiruntime.ContentTypeProtobuf + "," + apiruntime.ContentTypeJSON
+	kube, err = kubernetes.NewForConfig(c)
+	return kube, ihpa, err
 }
 
 func newBench(o options) (*bench, error) {
@@ -126,47 +117,25 @@ func newBench(o options) (*bench, error) {
 	if dir == "" || kubeconfig == "" {
 		return nil, fmt.Errorf("run me through localcluster: make bench (KUBECONFIG and LOCALCLUSTER_DIR unset)")
 	}
-	ctrlKubeconfig := filepath.Join(dir, "controller.kubeconfig")
 	binary, err := filepath.Abs(o.binary)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		_, err = os.Stat(binary)
 	}
-	if _, err := os.Stat(binary); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("controller binary: %w (make build)", err)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "bench"), 0o755); err != nil {
 		return nil, err
 	}
-
+	ctrlKubeconfig := filepath.Join(dir, "controller.kubeconfig")
 	b := &bench{opts: o, report: &report{}, floor: &floor{workers: o.workers},
 		proc: newControllerProc(binary, ctrlKubeconfig, filepath.Join(dir, "bench", "controller.log"), o)}
-	// The floor's clients are the controller's: its identity, its QPS,
-	// protobuf for built-in types and JSON for FittingJobs.
-	for _, c := range []struct {
-		kubeconfig string
-		qps        float64
-		kube       *kubernetes.Interface
-		ihpa       *clientset.Interface
-	}{
-		{kubeconfig, -1, &b.admin, &b.adminIhpa},
-		{ctrlKubeconfig, o.qps, &b.floor.kube, &b.floor.ihpa},
-	} {
-		kubeConfig, err := clientConfig(c.kubeconfig, c.qps, o.burst, protobufEncoding)
-		if err != nil {
-			return nil, err
-		}
-		ihpaConfig, err := clientConfig(c.kubeconfig, c.qps, o.burst, jsonEncoding)
-		if err != nil {
-			return nil, err
-		}
-		if *c.kube, err = kubernetes.NewForConfig(kubeConfig); err != nil {
-			return nil, err
-		}
-		if *c.ihpa, err = clientset.NewForConfig(ihpaConfig); err != nil {
-			return nil, err
-		}
+	if b.admin, b.adminIhpa, err = clients(kubeconfig, -1, 0); err != nil {
+		return nil, err
 	}
-	return b, nil
+	// The floor's clients are the controller's: its identity, its QPS.
+	b.floor.kube, b.floor.ihpa, err = clients(ctrlKubeconfig, o.qps, o.burst)
+	return b, err
 }
 
 func progress(format string, args ...any) {
@@ -190,7 +159,9 @@ func (b *bench) run(ctx context.Context) bool {
 		if err := b.proc.stop(); err != nil {
 			progress("stopping the controller: %v", err)
 		}
-		b.report.head("finished:   %s, load average %s", time.Now().Format(time.RFC3339), loadAverage())
+		status, _ := os.ReadFile("/proc/self/status")
+		peak, _ := statusBytes(string(status), "VmHWM")
+		b.report.head("finished:   %s, load average %s; the bench's own peak RSS %.0f MB", time.Now().Format(time.RFC3339), loadAverage(), peak/1e6)
 	}()
 	phases := []struct {
 		name  string

@@ -49,8 +49,8 @@ type observer struct {
 	wg     sync.WaitGroup
 }
 
-// lister lists one kind in the namespace; watcher watches it from a
-// resourceVersion.
+// kindWatch lists one kind in the namespace, and watches it from the
+// list's resourceVersion.
 type kindWatch struct {
 	list  func(context.Context) (runtime.Object, error)
 	watch func(context.Context, metav1.ListOptions) (watch.Interface, error)

@@ -23,7 +23,7 @@ const (
 	maxMemoryGrowthPct = 5
 )
 
-func (b *bench) ns(suffix string) string { return b.opts.prefix + "-" + suffix }
+func (b *bench) ns(suffix string) string { return "bench-" + suffix }
 
 // convergenceRows are the rows of a phase timed against the floor.
 func (b *bench) convergenceRows(name, figure string, cpuLimit limit) func([]result) {
@@ -254,15 +254,16 @@ func (b *bench) listStormState(ns string, st *stormState) func(context.Context) 
 		if err != nil {
 			return err
 		}
+		// Without managedFields, as the controller's cache holds them.
 		st.fjs, st.cms, st.cjs = fjs.Items, map[string]*corev1.ConfigMap{}, map[string]*batchv1.CronJob{}
 		for i := range cms.Items {
 			if owner, ok := generatorOwnerOf(&cms.Items[i]); ok {
-				st.cms[owner] = &cms.Items[i]
+				st.cms[owner], cms.Items[i].ManagedFields = &cms.Items[i], nil
 			}
 		}
 		for i := range cjs.Items {
 			if owner, ok := generatorOwnerOf(&cjs.Items[i]); ok {
-				st.cjs[owner] = &cjs.Items[i]
+				st.cjs[owner], cjs.Items[i].ManagedFields = &cjs.Items[i], nil
 			}
 		}
 		return nil

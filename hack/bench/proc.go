@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -40,13 +41,17 @@ func (p *controllerProc) commandLine() string {
 	return p.binary + " " + strings.Join(p.args, " ") + " --metrics-bind-address 127.0.0.1:<port> --health-probe-bind-address 127.0.0.1:<port>"
 }
 
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+// freePorts are two loopback addresses free a moment ago.
+func freePorts() (a, b string, err error) {
+	for _, addr := range []*string{&a, &b} {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", "", err
+		}
+		defer l.Close()
+		*addr = l.Addr().String()
 	}
-	defer l.Close()
-	return l.Addr().String(), nil
+	return a, b, nil
 }
 
 func (p *controllerProc) running() bool { return p.cmd != nil }
@@ -57,10 +62,7 @@ func (p *controllerProc) start(context.Context) error {
 		return fmt.Errorf("controller already running")
 	}
 	var err error
-	if p.metricsAddr, err = freePort(); err != nil {
-		return err
-	}
-	if p.probeAddr, err = freePort(); err != nil {
+	if p.metricsAddr, p.probeAddr, err = freePorts(); err != nil {
 		return err
 	}
 	log, err := os.OpenFile(p.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -120,21 +122,14 @@ func (p *controllerProc) alive() error {
 	}
 }
 
-func (p *controllerProc) metrics(ctx context.Context) (scrape, error) {
-	if err := p.alive(); err != nil {
-		return nil, err
-	}
-	return get(ctx, "the controller", func(ctx context.Context) (io.ReadCloser, error) {
-		return httpGet(ctx, "http://"+p.metricsAddr+"/metrics")
-	})
-}
-
 func (p *controllerProc) counters(ctx context.Context) (counters, error) {
-	s, err := p.metrics(ctx)
-	if err != nil {
+	if err := p.alive(); err != nil {
 		return counters{}, err
 	}
-	return readCounters(s), nil
+	s, err := get(ctx, "the controller", func(ctx context.Context) (io.ReadCloser, error) {
+		return httpGet(ctx, "http://"+p.metricsAddr+"/metrics")
+	})
+	return readCounters(s), err
 }
 
 // waitReady polls /readyz (caches synced) until it answers 200.
@@ -158,21 +153,17 @@ func (p *controllerProc) usage() (usage, error) {
 	if !p.running() {
 		return usage{}, fmt.Errorf("controller not running")
 	}
+	var u usage
 	dir := fmt.Sprintf("/proc/%d/", p.cmd.Process.Pid)
 	stat, err := os.ReadFile(dir + "stat")
-	if err != nil {
-		return usage{}, err
+	if err == nil {
+		u.cpu, err = cpuSeconds(string(stat))
 	}
-	status, err := os.ReadFile(dir + "status")
-	if err != nil {
-		return usage{}, err
+	status, err2 := os.ReadFile(dir + "status")
+	if err2 == nil {
+		u.rss, err2 = statusBytes(string(status), "VmRSS")
 	}
-	var u usage
-	if u.cpu, err = cpuSeconds(string(stat)); err != nil {
-		return u, err
-	}
-	u.rss, err = rssBytes(string(status))
-	return u, err
+	return u, errors.Join(err, err2)
 }
 
 // settleQuiet is how long the controller must send no request but GETs,
