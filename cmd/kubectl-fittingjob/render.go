@@ -35,7 +35,7 @@ sample bundle) are ignored, and it is an error when none is a FittingJob.
 Each FittingJob is validated as the controller validates it: errors name the
 fields, nothing is printed, and the exit status is 1. Unknown fields are
 errors too, as with kubectl apply. Fields the CRD defaults get the same
-defaults from the generator. Advice (no dataConfigMap, inline Datadog keys)
+defaults as on the API server. Advice (no dataConfigMap, inline Datadog keys)
 goes to stderr as "Warning: ...".
 
 A FittingJob without a namespace gets the one of -n, else of the current
@@ -46,9 +46,9 @@ error, as with kubectl apply.
 for kubectl apply -f -; json, name, jsonpath and the other formats print one
 v1 List of all the objects, as kubectl get does for several objects.
 
-The output shows what the generator produces, not the live objects: the
-controller also annotates the CronJob with ihpa.ake.cyberagent.co.jp/spec-hash,
-and the API server adds defaults and a status. A FittingJob read from a file
+The output is exactly what the controller writes, spec-hash annotation
+included; the live objects also carry the API server's defaults and a
+status. A FittingJob read from a file
 has no UID, so the owner references carry uid: "": compare the output, do
 not apply it (apply the FittingJob and let the controller create them).`
 
@@ -141,10 +141,10 @@ func readFittingJobs(o resource.FilenameOptions, stdin io.Reader) ([]*ihpav1beta
 		}
 		gvk := u.GroupVersionKind()
 		switch {
-		case gvk == fittingJobGVK:
-		case gvk.GroupKind() == fittingJobGVK.GroupKind():
+		case gvk == ihpav1beta2.Kind:
+		case gvk.GroupKind() == ihpav1beta2.Kind.GroupKind():
 			// Skipping it would leave it out of the output without a word.
-			return fmt.Errorf("%s: FittingJob %s of apiVersion %q: only %s is known", info.Source, u.GetName(), u.GetAPIVersion(), fittingJobGVK.GroupVersion())
+			return fmt.Errorf("%s: FittingJob %s of apiVersion %q: only %s is known", info.Source, u.GetName(), u.GetAPIVersion(), ihpav1beta2.Kind.GroupVersion())
 		default:
 			return nil
 		}
@@ -163,8 +163,6 @@ func readFittingJobs(o resource.FilenameOptions, stdin io.Reader) ([]*ihpav1beta
 	}
 	return fjs, nil
 }
-
-var fittingJobGVK = ihpav1beta2.SchemeGroupVersion.WithKind("FittingJob")
 
 // render prints, for each FittingJob, its ConfigMap and CronJob with
 // printer, and its warnings to stderr. namespace is that of the FittingJobs
@@ -185,21 +183,18 @@ func render(fjs []*ihpav1beta2.FittingJob, namespace string, explicit bool, form
 		case explicit && fj.Namespace != namespace:
 			return fmt.Errorf("the namespace of FittingJob %s, %q, does not match the namespace %q given with -n", fj.Name, fj.Namespace, namespace)
 		}
-		if errs := generator.Validate(fj); len(errs) > 0 {
+		children, errs := generator.Desired(fj)
+		if len(errs) > 0 {
 			invalid = append(invalid, invalidError(fj, errs))
 			continue
 		}
 		for _, w := range generator.Warnings(fj) {
 			fmt.Fprintf(stderr, "Warning: FittingJob %s/%s: %s\n", fj.Namespace, fj.Name, w)
 		}
-		cm, err := generator.ConfigMap(fj)
-		if err != nil {
-			return err
-		}
 		// The generator leaves TypeMeta empty, as a typed client would;
 		// a manifest needs it.
+		cm, cj := children.ConfigMap, children.CronJob
 		cm.TypeMeta.APIVersion, cm.TypeMeta.Kind = corev1.SchemeGroupVersion.String(), "ConfigMap"
-		cj := generator.CronJob(fj)
 		cj.TypeMeta.APIVersion, cj.TypeMeta.Kind = batchv1.SchemeGroupVersion.String(), "CronJob"
 		for _, obj := range []runtime.Object{cm, cj} {
 			u, err := withoutStatus(obj)

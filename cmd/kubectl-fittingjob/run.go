@@ -210,7 +210,7 @@ func runFittingJob(ctx context.Context, kube kubernetes.Interface, ihpa versione
 // not bring the CronJob in line with it. The run can still be wanted (to
 // rerun yesterday's fit), so this is a warning, not an error.
 func readinessWarning(fj *ihpav1beta2.FittingJob) string {
-	ready := apimeta.FindStatusCondition(fj.Status.Conditions, "Ready")
+	ready := apimeta.FindStatusCondition(fj.Status.Conditions, ihpav1beta2.ConditionReady)
 	switch {
 	case fj.Status.ObservedGeneration < fj.Generation:
 		return fmt.Sprintf("the controller has not yet synced the latest spec of FittingJob %s/%s; the run uses the CronJob as it is", fj.Namespace, fj.Name)

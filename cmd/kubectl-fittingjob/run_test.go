@@ -43,7 +43,7 @@ func newFittingJob() *ihpav1beta2.FittingJob {
 		Status: ihpav1beta2.FittingJobStatus{
 			ObservedGeneration: 2,
 			Conditions: []metav1.Condition{{
-				Type: "Ready", Status: metav1.ConditionTrue, Reason: "Synced", ObservedGeneration: 2,
+				Type: ihpav1beta2.ConditionReady, Status: metav1.ConditionTrue, Reason: ihpav1beta2.ReasonSynced, ObservedGeneration: 2,
 			}},
 		},
 	}
@@ -52,7 +52,11 @@ func newFittingJob() *ihpav1beta2.FittingJob {
 // newCronJob is fj's CronJob as the controller writes it, with a job
 // template that has labels and annotations to copy.
 func newCronJob(fj *ihpav1beta2.FittingJob) *batchv1.CronJob {
-	cj := generator.CronJob(fj)
+	children, errs := generator.Desired(fj)
+	if len(errs) > 0 {
+		panic(errs.ToAggregate())
+	}
+	cj := children.CronJob
 	cj.UID = "cj-uid"
 	cj.Spec.JobTemplate.Labels = map[string]string{"team": "a"}
 	cj.Spec.JobTemplate.Annotations = map[string]string{"note": "from the template"}

@@ -19,8 +19,8 @@ import (
 const configKey = generator.ConfigKey
 
 // desired is generator.Desired with its ErrorList as an error.
-func desired(fj *ihpav1beta2.FittingJob) (*children, error) {
-	ch, errs := generatorDesired(fj)
+func desired(fj *ihpav1beta2.FittingJob) (*generator.Children, error) {
+	ch, errs := generator.Desired(fj)
 	if len(errs) > 0 {
 		return nil, errs.ToAggregate()
 	}
@@ -86,7 +86,7 @@ func (f *floor) writeStatus(ctx context.Context, fj *ihpav1beta2.FittingJob, cj 
 	s := &fj.Status
 	s.Schedule, s.ObservedGeneration = cj.Spec.Schedule, fj.Generation
 	meta.SetStatusCondition(&s.Conditions, metav1.Condition{
-		Type: conditionReady, Status: metav1.ConditionTrue, Reason: reasonSynced, ObservedGeneration: fj.Generation,
+		Type: ihpav1beta2.ConditionReady, Status: metav1.ConditionTrue, Reason: ihpav1beta2.ReasonSynced, ObservedGeneration: fj.Generation,
 		Message: fmt.Sprintf("floor: the children of %s written, CronJob %s", fj.Name, cj.Name),
 	})
 	now := time.Now().UTC()

@@ -16,6 +16,7 @@ import (
 	watchtools "k8s.io/client-go/tools/watch"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
 )
 
 // observed is what the observer keeps of one FittingJob and its children:
@@ -116,10 +117,10 @@ func (o *observer) apply(t watch.EventType, obj runtime.Object) string {
 		s.ready = !gone && obj.Spec.Image == o.image && ready(obj)
 		s.wantConfig, s.wantHash = "", ""
 		if want, err := desired(obj); err == nil && !gone {
-			s.wantConfig, s.wantHash = want.ConfigMap.Data[configKey], want.CronJob.Annotations[specHashAnnotation]
+			s.wantConfig, s.wantHash = want.ConfigMap.Data[configKey], want.CronJob.Annotations[generator.SpecHashAnnotation]
 		}
 	case *corev1.ConfigMap:
-		owner, ok := generatorOwnerOf(obj)
+		owner, ok := generator.OwnerOf(obj)
 		if !ok {
 			return "ConfigMap"
 		}
@@ -129,14 +130,14 @@ func (o *observer) apply(t watch.EventType, obj runtime.Object) string {
 			s.haveConfig = obj.Data[configKey]
 		}
 	case *batchv1.CronJob:
-		owner, ok := generatorOwnerOf(obj)
+		owner, ok := generator.OwnerOf(obj)
 		if !ok {
 			return "CronJob"
 		}
 		kind, s = "CronJob", o.entry(owner)
 		s.haveHash = ""
 		if !gone {
-			s.haveHash = obj.Annotations[specHashAnnotation]
+			s.haveHash = obj.Annotations[generator.SpecHashAnnotation]
 		}
 	default:
 		return fmt.Sprintf("%T", obj)
@@ -167,8 +168,8 @@ func (o *observer) entry(name string) *observed {
 // ready says that fj's Ready condition is True (Synced) for its current
 // generation.
 func ready(fj *ihpav1beta2.FittingJob) bool {
-	c := meta.FindStatusCondition(fj.Status.Conditions, conditionReady)
-	return c != nil && c.Status == metav1.ConditionTrue && c.Reason == reasonSynced &&
+	c := meta.FindStatusCondition(fj.Status.Conditions, ihpav1beta2.ConditionReady)
+	return c != nil && c.Status == metav1.ConditionTrue && c.Reason == ihpav1beta2.ReasonSynced &&
 		c.ObservedGeneration == fj.Generation && fj.Status.ObservedGeneration == fj.Generation
 }
 

@@ -257,12 +257,12 @@ func (b *bench) listStormState(ns string, st *stormState) func(context.Context) 
 		// Without managedFields, as the controller's cache holds them.
 		st.fjs, st.cms, st.cjs = fjs.Items, map[string]*corev1.ConfigMap{}, map[string]*batchv1.CronJob{}
 		for i := range cms.Items {
-			if owner, ok := generatorOwnerOf(&cms.Items[i]); ok {
+			if owner, ok := generator.OwnerOf(&cms.Items[i]); ok {
 				st.cms[owner], cms.Items[i].ManagedFields = &cms.Items[i], nil
 			}
 		}
 		for i := range cjs.Items {
-			if owner, ok := generatorOwnerOf(&cjs.Items[i]); ok {
+			if owner, ok := generator.OwnerOf(&cjs.Items[i]); ok {
 				st.cjs[owner], cjs.Items[i].ManagedFields = &cjs.Items[i], nil
 			}
 		}

@@ -4,10 +4,21 @@ import (
 	"testing"
 )
 
-// BenchmarkSyncInSteadyState is the cost of a sync that finds both
-// children in sync (as after a resync): reads from the warm caches, the
-// generator, the comparison, and no API request.
+// BenchmarkSyncInSteadyState is the cost of a resync of a FittingJob whose
+// children were verified in sync before: reads from the warm caches, the
+// runs and the status, and no API request.
 func BenchmarkSyncInSteadyState(b *testing.B) {
+	benchmarkSteadySync(b, false)
+}
+
+// BenchmarkSyncUnverified is the same sync when nothing was verified
+// before (the first sync after a start): it also generates both children
+// and compares them with the live ones.
+func BenchmarkSyncUnverified(b *testing.B) {
+	benchmarkSteadySync(b, true)
+}
+
+func benchmarkSteadySync(b *testing.B, unverified bool) {
 	f := newFixture(b)
 	fj := synced(newFittingJob("web"))
 	f.fittingJobs = append(f.fittingJobs, fj)
@@ -21,6 +32,9 @@ func BenchmarkSyncInSteadyState(b *testing.B) {
 
 	b.ReportAllocs()
 	for b.Loop() {
+		if unverified {
+			c.verified.forget(key)
+		}
 		if err := c.sync(ctx, key); err != nil {
 			b.Fatal(err)
 		}

@@ -2,7 +2,10 @@ package controller
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"maps"
+	"strings"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -16,84 +19,176 @@ import (
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/metrics"
 )
 
-// childKind is how sync reads, writes and compares one kind of child, so
-// that the ConfigMap and the CronJob go through the same steps.
-type childKind[T metav1.Object] struct {
+// childKind says which child a write, a failure or a reason is about.
+type childKind struct {
 	name string
-
-	cached func(namespace, name string) (T, error)
-	get    func(ctx context.Context, namespace, name string) (T, error)
-	create func(ctx context.Context, obj T) (T, error)
-	update func(ctx context.Context, obj T) (T, error)
-
-	// specInSync reports whether live holds what the controller owns of
-	// desired's content; copySpec puts it there.
-	specInSync func(desired, live T) bool
-	copySpec   func(desired, live T)
-	deepCopy   func(obj T) T
+	// foreign and rejected are its Ready reasons.
+	foreign, rejected string
 }
 
-// syncChild makes the live child match desired and returns it as the API
-// server last returned it. It creates a missing child and updates one that
-// differs in what the controller owns; an object of that name that the
-// FittingJob does not control is a conflictError and is left untouched.
-func syncChild[T metav1.Object](ctx context.Context, c *Controller, fj *ihpav1beta2.FittingJob, kind childKind[T], desired T) (T, error) {
-	var zero T
-	namespace, name := desired.GetNamespace(), desired.GetName()
+var (
+	configMapKind = childKind{"ConfigMap", ihpav1beta2.ReasonConfigMapConflict, ihpav1beta2.ReasonConfigMapRejected}
+	cronJobKind   = childKind{"CronJob", ihpav1beta2.ReasonCronJobConflict, ihpav1beta2.ReasonCronJobRejected}
+)
 
-	live, err := kind.cached(namespace, name)
-	if apierrors.IsNotFound(err) && reportedConflict(fj, kind.name) {
-		// Most likely the foreign object is still there: read it rather
-		// than send a create bound to fail at every resync.
-		live, err = kind.get(ctx, namespace, name)
-	}
-	switch {
-	case apierrors.IsNotFound(err):
-		created, err := kind.create(ctx, desired)
-		if err == nil {
-			metrics.ChildWrites.WithLabelValues(kind.name, "create").Inc()
-			klog.FromContext(ctx).V(1).Info("Created child", "kind", kind.name, "name", name)
-			c.recorder.Eventf(fj, corev1.EventTypeNormal, ReasonCreated, "Created %s %s", kind.name, name)
-			return created, nil
-		}
-		if !apierrors.IsAlreadyExists(err) {
-			return zero, err
+// syncConfigMap makes the live ConfigMap match desired and returns it as
+// the API server last returned it. The controller owns the ConfigMap's
+// whole content.
+func (c *Controller) syncConfigMap(ctx context.Context, fj *ihpav1beta2.FittingJob, desired *corev1.ConfigMap, written *writes) (*corev1.ConfigMap, error) {
+	client := c.kubeClient.CoreV1().ConfigMaps(desired.Namespace)
+	get := func() (*corev1.ConfigMap, error) { return client.Get(ctx, desired.Name, metav1.GetOptions{}) }
+
+	live, err := lookUp(fj, configMapKind, get, func() (*corev1.ConfigMap, error) {
+		return c.configMaps.ConfigMaps(desired.Namespace).Get(desired.Name)
+	})
+	if apierrors.IsNotFound(err) {
+		created, createErr := client.Create(ctx, desired, metav1.CreateOptions{})
+		if !apierrors.IsAlreadyExists(createErr) {
+			return created, written.created(ctx, configMapKind, desired.Name, createErr)
 		}
 		// It exists but is not in the cache, which holds only labelled
 		// children: someone removed the label, or it was never ours.
-		if live, err = kind.get(ctx, namespace, name); err != nil {
-			return zero, err
-		}
-	case err != nil:
-		return zero, err
+		live, err = get()
 	}
-
+	if err != nil {
+		return nil, err
+	}
 	if !controls(fj, live) {
-		return zero, &conflictError{kind: kind.name, namespace: namespace, name: name}
+		return nil, &foreignObjectError{kind: configMapKind, namespace: live.Namespace, name: live.Name}
 	}
-	if metaInSync(desired, live) && kind.specInSync(desired, live) {
+	if metaInSync(desired, live) && maps.Equal(desired.Data, live.Data) && len(live.BinaryData) == 0 {
 		return live, nil
 	}
-
-	// Never mutate what came from the cache.
-	changed := kind.deepCopy(live)
+	changed := live.DeepCopy() // never mutate the cache
 	copyMeta(desired, changed)
-	kind.copySpec(desired, changed)
-	updated, err := kind.update(ctx, changed)
-	if err != nil {
-		return zero, err
-	}
-	metrics.ChildWrites.WithLabelValues(kind.name, "update").Inc()
-	klog.FromContext(ctx).V(1).Info("Updated child", "kind", kind.name, "name", name)
-	c.recorder.Eventf(fj, corev1.EventTypeNormal, ReasonUpdated, "Updated %s %s", kind.name, name)
-	return updated, nil
+	changed.Data, changed.BinaryData = desired.Data, nil
+	updated, err := client.Update(ctx, changed, metav1.UpdateOptions{})
+	return updated, written.updated(ctx, configMapKind, desired.Name, err)
 }
 
-// reportedConflict reports whether fj's status says that a foreign object
-// holds the name of its child of kind.
-func reportedConflict(fj *ihpav1beta2.FittingJob, kind string) bool {
-	ready := meta.FindStatusCondition(fj.Status.Conditions, ConditionReady)
-	return ready != nil && ready.Reason == kind+"Conflict"
+// syncCronJob makes the live CronJob match desired and returns it as the
+// API server last returned it. The controller owns the values its
+// generator sets; the API server's defaults are left alone (compare.go).
+func (c *Controller) syncCronJob(ctx context.Context, fj *ihpav1beta2.FittingJob, desired *batchv1.CronJob, written *writes) (*batchv1.CronJob, error) {
+	client := c.kubeClient.BatchV1().CronJobs(desired.Namespace)
+	get := func() (*batchv1.CronJob, error) { return client.Get(ctx, desired.Name, metav1.GetOptions{}) }
+
+	live, err := lookUp(fj, cronJobKind, get, func() (*batchv1.CronJob, error) {
+		return c.cronJobs.CronJobs(desired.Namespace).Get(desired.Name)
+	})
+	if apierrors.IsNotFound(err) {
+		created, createErr := client.Create(ctx, desired, metav1.CreateOptions{})
+		if !apierrors.IsAlreadyExists(createErr) {
+			return created, written.created(ctx, cronJobKind, desired.Name, createErr)
+		}
+		live, err = get()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !controls(fj, live) {
+		return nil, &foreignObjectError{kind: cronJobKind, namespace: live.Namespace, name: live.Name}
+	}
+	if metaInSync(desired, live) && cronJobSpecInSync(desired, live) {
+		return live, nil
+	}
+	changed := live.DeepCopy()
+	copyMeta(desired, changed)
+	changed.Spec = desired.Spec
+	updated, err := client.Update(ctx, changed, metav1.UpdateOptions{})
+	return updated, written.updated(ctx, cronJobKind, desired.Name, err)
+}
+
+// lookUp reads a child from the cache. When the FittingJob's status says
+// a foreign object holds the name, the cache (which holds only labelled
+// children) cannot see it: it is read from the API server instead of
+// sending a create bound to fail at every resync.
+func lookUp[T any](fj *ihpav1beta2.FittingJob, kind childKind, get, cached func() (T, error)) (T, error) {
+	live, err := cached()
+	if apierrors.IsNotFound(err) {
+		if ready := meta.FindStatusCondition(fj.Status.Conditions, ihpav1beta2.ConditionReady); ready != nil && ready.Reason == kind.foreign {
+			return get()
+		}
+	}
+	return live, err
+}
+
+// childFailure classifies an error from syncing a child of kind.
+func childFailure(kind childKind, err error) outcome {
+	var foreign *foreignObjectError
+	switch {
+	case errors.As(err, &foreign):
+		return outcome{reason: kind.foreign, message: foreign.Error()}
+	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
+		// The API server refused what the spec asks for (an unknown time
+		// zone, say): only a change of the FittingJob can fix it.
+		return outcome{reason: kind.rejected, message: fmt.Sprintf("the API server refused the %s: %v", kind.name, err)}
+	default:
+		return outcome{reason: ihpav1beta2.ReasonAPIError, message: fmt.Sprintf("writing the %s: %v", kind.name, err), retry: err}
+	}
+}
+
+// foreignObjectError says that an object the FittingJob does not control
+// holds a child's name. Ready reports it as <Kind>Conflict; it is not a
+// write conflict (HTTP 409), which sync retries.
+type foreignObjectError struct {
+	kind            childKind
+	namespace, name string
+}
+
+func (e *foreignObjectError) Error() string {
+	return fmt.Sprintf("%s %s/%s already exists and is not controlled by this FittingJob; "+
+		"delete or rename it, or rename the FittingJob", e.kind.name, e.namespace, e.name)
+}
+
+// writes are the child writes of one sync, for its one event.
+type writes struct {
+	creates, updates []string
+}
+
+// created and updated count and log a successful write, and pass err
+// through.
+func (w *writes) created(ctx context.Context, kind childKind, name string, err error) error {
+	if err == nil {
+		w.creates = append(w.creates, count(ctx, "create", kind, name))
+	}
+	return err
+}
+
+func (w *writes) updated(ctx context.Context, kind childKind, name string, err error) error {
+	if err == nil {
+		w.updates = append(w.updates, count(ctx, "update", kind, name))
+	}
+	return err
+}
+
+// count counts and logs one write, and names the child for the event.
+func count(ctx context.Context, verb string, kind childKind, name string) string {
+	metrics.ChildWrites.WithLabelValues(kind.name, verb).Inc()
+	klog.FromContext(ctx).V(1).Info("Wrote child", "verb", verb, "kind", kind.name, "name", name)
+	return kind.name + " " + name
+}
+
+// recordWrites records one Normal event for all the child writes of a
+// sync, so that events never double the controller's writes: Created when
+// it created a child, else Updated.
+func (c *Controller) recordWrites(fj *ihpav1beta2.FittingJob, w *writes) {
+	var parts []string
+	if len(w.creates) > 0 {
+		parts = append(parts, "created "+strings.Join(w.creates, " and "))
+	}
+	if len(w.updates) > 0 {
+		parts = append(parts, "updated "+strings.Join(w.updates, " and "))
+	}
+	if len(parts) == 0 {
+		return
+	}
+	reason := ihpav1beta2.EventReasonUpdated
+	if len(w.creates) > 0 {
+		reason = ihpav1beta2.EventReasonCreated
+	}
+	message := strings.Join(parts, "; ")
+	c.recorder.Event(fj, corev1.EventTypeNormal, reason, strings.ToUpper(message[:1])+message[1:])
 }
 
 // controls reports whether the FittingJob may write child. It does when
@@ -163,54 +258,4 @@ func copyMeta(desired, live metav1.Object) {
 		}
 	}
 	live.SetOwnerReferences(refs)
-}
-
-func (c *Controller) configMapKind() childKind[*corev1.ConfigMap] {
-	return childKind[*corev1.ConfigMap]{
-		name: "ConfigMap",
-		cached: func(namespace, name string) (*corev1.ConfigMap, error) {
-			return c.configMaps.ConfigMaps(namespace).Get(name)
-		},
-		get: func(ctx context.Context, namespace, name string) (*corev1.ConfigMap, error) {
-			return c.kubeClient.CoreV1().ConfigMaps(namespace).Get(ctx, name, metav1.GetOptions{})
-		},
-		create: func(ctx context.Context, cm *corev1.ConfigMap) (*corev1.ConfigMap, error) {
-			return c.kubeClient.CoreV1().ConfigMaps(cm.Namespace).Create(ctx, cm, metav1.CreateOptions{})
-		},
-		update: func(ctx context.Context, cm *corev1.ConfigMap) (*corev1.ConfigMap, error) {
-			return c.kubeClient.CoreV1().ConfigMaps(cm.Namespace).Update(ctx, cm, metav1.UpdateOptions{})
-		},
-		// The controller owns the whole content of its ConfigMap.
-		specInSync: func(desired, live *corev1.ConfigMap) bool {
-			return maps.Equal(desired.Data, live.Data) && len(live.BinaryData) == 0
-		},
-		copySpec: func(desired, live *corev1.ConfigMap) {
-			live.Data = desired.Data
-			live.BinaryData = nil
-		},
-		deepCopy: (*corev1.ConfigMap).DeepCopy,
-	}
-}
-
-func (c *Controller) cronJobKind() childKind[*batchv1.CronJob] {
-	return childKind[*batchv1.CronJob]{
-		name: "CronJob",
-		cached: func(namespace, name string) (*batchv1.CronJob, error) {
-			return c.cronJobs.CronJobs(namespace).Get(name)
-		},
-		get: func(ctx context.Context, namespace, name string) (*batchv1.CronJob, error) {
-			return c.kubeClient.BatchV1().CronJobs(namespace).Get(ctx, name, metav1.GetOptions{})
-		},
-		create: func(ctx context.Context, cj *batchv1.CronJob) (*batchv1.CronJob, error) {
-			return c.kubeClient.BatchV1().CronJobs(cj.Namespace).Create(ctx, cj, metav1.CreateOptions{})
-		},
-		update: func(ctx context.Context, cj *batchv1.CronJob) (*batchv1.CronJob, error) {
-			return c.kubeClient.BatchV1().CronJobs(cj.Namespace).Update(ctx, cj, metav1.UpdateOptions{})
-		},
-		specInSync: cronJobSpecInSync,
-		copySpec: func(desired, live *batchv1.CronJob) {
-			live.Spec = desired.Spec
-		},
-		deepCopy: (*batchv1.CronJob).DeepCopy,
-	}
 }

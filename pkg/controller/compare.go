@@ -1,43 +1,16 @@
 package controller
 
 import (
-	"encoding/json"
-	"fmt"
-	"hash/fnv"
-
 	batchv1 "k8s.io/api/batch/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// SpecHashAnnotation records, on the CronJob, a hash of the spec the
-// controller generated for it.
-//
-// A CronJob read back from the API server carries many fields the generator
-// never set (the server defaults them), so the live spec is compared with
-// the desired one by covers: every value the generator set must be there.
-// That alone would miss a field the FittingJob stopped setting (a removed
-// nodeSelector, say): the live CronJob still covers the smaller desired
-// spec. The hash catches exactly that, as the Deployment controller's
-// pod-template-hash does for ReplicaSets.
-const SpecHashAnnotation = "ihpa.ake.cyberagent.co.jp/spec-hash"
-
-// withSpecHash annotates cj with the hash of its spec.
-func withSpecHash(cj *batchv1.CronJob) (*batchv1.CronJob, error) {
-	data, err := json.Marshal(cj.Spec)
-	if err != nil {
-		return nil, fmt.Errorf("hashing the CronJob spec: %w", err)
-	}
-	h := fnv.New64a()
-	h.Write(data)
-	if cj.Annotations == nil {
-		cj.Annotations = map[string]string{}
-	}
-	cj.Annotations[SpecHashAnnotation] = fmt.Sprintf("%016x", h.Sum64())
-	return cj, nil
-}
-
 // cronJobSpecInSync reports whether the live CronJob spec holds every value
-// of the desired one, whatever the API server added by defaulting.
+// of the desired one, whatever the API server added by defaulting, and
+// whether it is still the spec the desired one was made from: a live
+// CronJob that covers a smaller desired spec (a field the FittingJob no
+// longer sets) carries the old spec's hash (generator.SpecHashAnnotation,
+// compared with the other annotations by metaInSync).
 func cronJobSpecInSync(desired, live *batchv1.CronJob) bool {
 	want, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&desired.Spec)
 	if err != nil {

@@ -9,14 +9,10 @@ package controller
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
-	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	batchinformers "k8s.io/client-go/informers/batch/v1"
@@ -30,24 +26,14 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
-	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 	clientset "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned"
 	ihpainformers "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/informers/externalversions/ihpa/v1beta2"
 	ihpalisters "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/listers/ihpa/v1beta2"
-	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
 )
 
 // Name is the controller's name: the workqueue's (and so its metrics'), and
 // the source of the events it records.
 const Name = "fittingjob-controller"
-
-// configMapSuffix turns a FittingJob's name into its ConfigMap's
-// (generator.ConfigMapName); ownerName goes the other way.
-const configMapSuffix = "-config"
-
-// fittingJobKind is the GroupVersionKind children's controller references
-// must carry to map back to a FittingJob.
-var fittingJobKind = ihpav1beta2.SchemeGroupVersion.WithKind("FittingJob")
 
 // Controller reconciles FittingJobs with their ConfigMaps and CronJobs.
 type Controller struct {
@@ -60,6 +46,8 @@ type Controller struct {
 	jobs        batchlisters.JobLister
 	pods        corelisters.PodLister
 	synced      []cache.InformerSynced
+
+	verified verifiedSet
 
 	queue    workqueue.TypedRateLimitingInterface[cache.ObjectName]
 	recorder record.EventRecorder
@@ -217,102 +205,4 @@ func (c *Controller) processNextItem(ctx context.Context) bool {
 	}
 	c.queue.AddRateLimited(key)
 	return true
-}
-
-func (c *Controller) enqueueFittingJob(obj any) {
-	key, err := cache.DeletionHandlingObjectToName(obj)
-	if err != nil {
-		utilruntime.HandleError(err)
-		return
-	}
-	c.queue.Add(key)
-}
-
-// updateFittingJob skips updates that change neither the spec nor anything
-// sync reads: the controller's own status writes come back as updates, and
-// syncing on them would only read the caches again. Resyncs (same
-// resourceVersion) are let through: they are the periodic safety net.
-func (c *Controller) updateFittingJob(oldObj, newObj any) {
-	oldFJ, newFJ := oldObj.(*ihpav1beta2.FittingJob), newObj.(*ihpav1beta2.FittingJob)
-	if oldFJ.ResourceVersion != newFJ.ResourceVersion &&
-		oldFJ.Generation == newFJ.Generation &&
-		oldFJ.DeletionTimestamp.Equal(newFJ.DeletionTimestamp) {
-		return
-	}
-	c.enqueueFittingJob(newObj)
-}
-
-// addChild ignores children that arrive with their controller reference:
-// the controller created them itself (or lists them at start-up, when every
-// FittingJob is queued anyway). Syncing on them would only race the status
-// the creating sync has just written, with a stale copy from the cache.
-// A labelled child without a controller reference is still queued, so that
-// the reference is restored.
-func (c *Controller) addChild(obj any) {
-	if metav1.GetControllerOf(obj.(metav1.Object)) != nil {
-		return
-	}
-	c.handleChild(obj)
-}
-
-func (c *Controller) updateChild(oldObj, newObj any) {
-	if oldObj.(metav1.Object).GetResourceVersion() == newObj.(metav1.Object).GetResourceVersion() {
-		// A resync of a child: the FittingJob's own resync covers it.
-		return
-	}
-	c.handleChild(newObj)
-}
-
-// handleChild maps a ConfigMap or CronJob event to the FittingJob that
-// controls it. A child whose controller reference was removed but which
-// still carries the managed-by label maps to the FittingJob its name
-// belongs to, so that the reference is restored.
-func (c *Controller) handleChild(obj any) {
-	child, ok := withoutTombstone(obj).(metav1.Object)
-	if !ok {
-		utilruntime.HandleError(fmt.Errorf("unexpected object in child event handler: %T", obj))
-		return
-	}
-	if name, ok := ownerName(child); ok {
-		c.enqueueIfExists(child.GetNamespace(), name)
-	}
-}
-
-// withoutTombstone returns the object a delete event carries, whether the
-// informer saw the deletion or only learnt of it on a relist.
-func withoutTombstone(obj any) any {
-	if tombstone, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		return tombstone.Obj
-	}
-	return obj
-}
-
-// enqueueIfExists queues the FittingJob namespace/name if the cache holds
-// it. Events of objects whose FittingJob is gone are dropped: garbage
-// collection is removing them.
-func (c *Controller) enqueueIfExists(namespace, name string) {
-	if _, err := c.fittingJobs.FittingJobs(namespace).Get(name); err != nil {
-		return
-	}
-	c.queue.Add(cache.ObjectName{Namespace: namespace, Name: name})
-}
-
-// ownerName is the name of the FittingJob child belongs to, if any.
-func ownerName(child metav1.Object) (string, bool) {
-	if ref := metav1.GetControllerOf(child); ref != nil {
-		if ref.Kind != fittingJobKind.Kind || !strings.HasPrefix(ref.APIVersion, fittingJobKind.Group+"/") {
-			return "", false
-		}
-		return ref.Name, true
-	}
-	if child.GetLabels()[generator.ManagedByLabel] != generator.ManagedByValue {
-		return "", false
-	}
-	switch child.(type) {
-	case *corev1.ConfigMap:
-		return strings.CutSuffix(child.GetName(), configMapSuffix)
-	case *batchv1.CronJob:
-		return child.GetName(), true
-	}
-	return "", false
 }

@@ -69,6 +69,8 @@ type fixture struct {
 	clock *clocktesting.FakeClock
 	// fittingJobCache is the FittingJob informer's indexer.
 	fittingJobCache cache.Indexer
+	// cronJobCache is the CronJob informer's indexer.
+	cronJobCache cache.Indexer
 }
 
 type reactor struct {
@@ -125,6 +127,7 @@ func (f *fixture) newController(ctx context.Context) *Controller {
 	}
 
 	f.fittingJobCache = fjInformer.Informer().GetIndexer()
+	f.cronJobCache = cjInformer.Informer().GetIndexer()
 	// Seed the caches directly, so that a test controls what sync sees.
 	for _, fj := range f.fittingJobs {
 		mustAdd(f.t, fjInformer.Informer().GetIndexer(), fj)
@@ -259,9 +262,9 @@ func synced(fj *ihpav1beta2.FittingJob) *ihpav1beta2.FittingJob {
 		ObservedGeneration: fj.Generation,
 		Schedule:           generator.Schedule(fj),
 		Conditions: []metav1.Condition{{
-			Type:               ConditionReady,
+			Type:               ihpav1beta2.ConditionReady,
 			Status:             metav1.ConditionTrue,
-			Reason:             ReasonSynced,
+			Reason:             ihpav1beta2.ReasonSynced,
 			Message:            "ConfigMap " + generator.ConfigMapName(fj) + " and CronJob " + fj.Name + " are in sync",
 			ObservedGeneration: fj.Generation,
 		}, awaitingFirstFit(fj)},
@@ -294,7 +297,7 @@ func withReady(fj *ihpav1beta2.FittingJob, reason, message string) *ihpav1beta2.
 	fj = fj.DeepCopy()
 	fj.Status.ObservedGeneration = fj.Generation
 	fj.Status.Conditions = []metav1.Condition{{
-		Type:               ConditionReady,
+		Type:               ihpav1beta2.ConditionReady,
 		Status:             metav1.ConditionFalse,
 		Reason:             reason,
 		Message:            message,
@@ -303,22 +306,25 @@ func withReady(fj *ihpav1beta2.FittingJob, reason, message string) *ihpav1beta2.
 	return fj
 }
 
+// desired is what the generator makes of fj; the test fails if fj is
+// invalid.
+func desired(t testing.TB, fj *ihpav1beta2.FittingJob) *generator.Children {
+	t.Helper()
+	children, errs := generator.Desired(fj)
+	if len(errs) > 0 {
+		t.Fatal(errs.ToAggregate())
+	}
+	return children
+}
+
 func desiredConfigMap(t testing.TB, fj *ihpav1beta2.FittingJob) *corev1.ConfigMap {
 	t.Helper()
-	cm, err := generator.ConfigMap(fj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cm
+	return desired(t, fj).ConfigMap
 }
 
 func desiredCronJob(t testing.TB, fj *ihpav1beta2.FittingJob) *batchv1.CronJob {
 	t.Helper()
-	cj, err := withSpecHash(generator.CronJob(fj))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cj
+	return desired(t, fj).CronJob
 }
 
 // asStored returns obj as a real API server returns it: with identity and

@@ -12,45 +12,21 @@ import (
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/metrics"
 )
 
-// ConditionReady tells whether a FittingJob's ConfigMap and CronJob are in
-// sync with it and, when they are not, why.
-const ConditionReady = "Ready"
-
-// Reasons of the Ready condition and of events. A conflict or a refusal
-// names the child's kind: ConfigMapConflict, CronJobConflict,
-// ConfigMapRejected, CronJobRejected.
-const (
-	// ReasonSynced: both children match the FittingJob.
-	ReasonSynced = "Synced"
-	// ReasonInvalidSpec: the spec breaks a rule the controller depends on;
-	// nothing was written. Fix the FittingJob.
-	ReasonInvalidSpec = "InvalidSpec"
-	// ReasonAPIError: a read or write failed; the controller retries with
-	// backoff.
-	ReasonAPIError = "APIError"
-
-	// ReasonCreated and ReasonUpdated are the events of child writes.
-	ReasonCreated = "Created"
-	ReasonUpdated = "Updated"
-	// ReasonSpecWarning is the event of advice about a valid spec.
-	ReasonSpecWarning = "SpecWarning"
-)
-
 // updateStatus records result in the Ready condition, then fresh (the
 // ForecastFresh condition), and writes the status
 // when it differs from the one stored, and only then: a sync that changes
 // nothing writes nothing. A Warning event accompanies each new failure.
 func (c *Controller) updateStatus(ctx context.Context, fj *ihpav1beta2.FittingJob, status *ihpav1beta2.FittingJobStatus, result outcome, fresh metav1.Condition) error {
 	condition := metav1.Condition{
-		Type:               ConditionReady,
+		Type:               ihpav1beta2.ConditionReady,
 		Status:             metav1.ConditionTrue,
 		Reason:             result.reason,
 		Message:            result.message,
 		ObservedGeneration: fj.Generation,
 	}
-	if result.reason != ReasonSynced {
+	if result.reason != ihpav1beta2.ReasonSynced {
 		condition.Status = metav1.ConditionFalse
-		if previous := meta.FindStatusCondition(fj.Status.Conditions, ConditionReady); previous == nil ||
+		if previous := meta.FindStatusCondition(fj.Status.Conditions, ihpav1beta2.ConditionReady); previous == nil ||
 			previous.Reason != condition.Reason || previous.Message != condition.Message {
 			c.recorder.Event(fj, corev1.EventTypeWarning, result.reason, result.message)
 		}

@@ -21,57 +21,60 @@ import (
 // exists or is being deleted.
 const resultGone = "Gone"
 
-// outcome is what one sync of a FittingJob found, as its Ready condition
-// reports it. err is set only when a retry may help; invalid input and
-// conflicts wait until something changes instead.
+// outcome is what syncing a FittingJob's children found, as its Ready
+// condition reports it.
 type outcome struct {
 	reason  string
 	message string
-	err     error
-	// cronJob is the CronJob as last returned by the API server, when the
-	// sync got that far.
+	// retry is set when a retry with backoff may help. Invalid input and
+	// foreign objects wait for a change instead.
+	retry error
+	// cronJob is the CronJob as last returned by the API server, or as
+	// cached when it was already in sync; nil when the sync stopped
+	// before it.
 	cronJob *batchv1.CronJob
 }
 
-// sync brings the children of the FittingJob named by key in line with it
-// and records the outcome in its status. It returns an error only for what
-// a retry can fix.
+// sync brings the children of the FittingJob named by key in line with it,
+// then records in its status how that went and how its runs go. It returns
+// an error only for what a retry can fix.
 func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	logger := klog.FromContext(ctx).WithValues("fittingJob", key)
 	ctx = klog.NewContext(ctx, logger)
 	defer func(start time.Time) { metrics.SyncDuration.Observe(time.Since(start).Seconds()) }(time.Now())
 
 	fj, err := c.fittingJobs.FittingJobs(key.Namespace).Get(key.Name)
-	if apierrors.IsNotFound(err) {
+	if apierrors.IsNotFound(err) || (err == nil && fj.DeletionTimestamp != nil) {
 		logger.V(1).Info("FittingJob is gone; garbage collection removes its children")
 		metrics.Syncs.WithLabelValues(resultGone).Inc()
 		metrics.ForgetFittingJob(key.Namespace, key.Name)
+		c.verified.forget(key)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if fj.DeletionTimestamp != nil {
-		metrics.Syncs.WithLabelValues(resultGone).Inc()
-		metrics.ForgetFittingJob(key.Namespace, key.Name)
-		return nil
+
+	result := c.syncChildren(ctx, fj)
+	metrics.Syncs.WithLabelValues(result.reason).Inc()
+	if apierrors.IsConflict(result.retry) {
+		// HTTP 409: someone wrote a child since the cache saw it. The
+		// retry, from a fresher cache, will do; not worth a status write
+		// and an event.
+		logger.V(1).Info("Child changed under the sync, retrying", "err", result.retry)
+		return result.retry
+	}
+	if result.reason != ihpav1beta2.ReasonSynced {
+		logger.V(1).Info("FittingJob is not in sync", "reason", result.reason, "message", result.message)
 	}
 
 	status := fj.Status.DeepCopy()
-	result := c.syncChildren(ctx, fj, status)
-	metrics.Syncs.WithLabelValues(result.reason).Inc()
-	if apierrors.IsConflict(result.err) {
-		// Someone wrote a child since the cache saw it: the retry, from a
-		// fresher cache, will do. Not worth a status write and an event.
-		logger.V(1).Info("Child changed under the sync, retrying", "err", result.err)
-		return result.err
-	}
-	if result.reason != ReasonSynced {
-		logger.V(1).Info("FittingJob is not in sync", "reason", result.reason, "message", result.message)
+	if result.cronJob != nil {
+		status.Schedule = result.cronJob.Spec.Schedule
 	}
 	fresh, recheck, err := c.syncRuns(fj, status, result.cronJob)
 	if err != nil {
-		return errors.Join(result.err, err)
+		return errors.Join(result.retry, err)
 	}
 	if !recheck.IsZero() {
 		// The condition changes with time alone at recheck (a fresh
@@ -79,68 +82,47 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		// without waiting for an event or a resync.
 		c.queue.AddAfter(key, recheck.Sub(c.clock.Now()))
 	}
-	return errors.Join(result.err, c.updateStatus(ctx, fj, status, result, fresh))
+	return errors.Join(result.retry, c.updateStatus(ctx, fj, status, result, fresh))
 }
 
-// syncChildren writes the ConfigMap, then the CronJob that mounts it, and
-// fills in the status fields mirrored from the CronJob.
-func (c *Controller) syncChildren(ctx context.Context, fj *ihpav1beta2.FittingJob, status *ihpav1beta2.FittingJobStatus) outcome {
-	if errs := generator.Validate(fj); len(errs) > 0 {
-		return outcome{reason: ReasonInvalidSpec, message: errs.ToAggregate().Error()}
+// syncChildren makes fj's ConfigMap, then the CronJob that mounts it,
+// match what the generator makes of fj, and records one event for what it
+// wrote. Children verified in sync since fj last changed are not compared
+// again (verified.go).
+func (c *Controller) syncChildren(ctx context.Context, fj *ihpav1beta2.FittingJob) outcome {
+	if cronJob, ok := c.stillInSync(fj); ok {
+		return inSync(fj, cronJob)
+	}
+
+	desired, errs := generator.Desired(fj)
+	if len(errs) > 0 {
+		return outcome{reason: ihpav1beta2.ReasonInvalidSpec, message: errs.ToAggregate().Error()}
 	}
 	if fj.Generation != fj.Status.ObservedGeneration {
 		// Advice about the spec, once per generation rather than per sync.
 		for _, warning := range generator.Warnings(fj) {
-			c.recorder.Event(fj, corev1.EventTypeWarning, ReasonSpecWarning, warning)
+			c.recorder.Event(fj, corev1.EventTypeWarning, ihpav1beta2.EventReasonSpecWarning, warning)
 		}
 	}
 
-	cm, err := generator.ConfigMap(fj)
+	var written writes
+	defer c.recordWrites(fj, &written)
+	configMap, err := c.syncConfigMap(ctx, fj, desired.ConfigMap, &written)
 	if err != nil {
-		return outcome{reason: ReasonInvalidSpec, message: err.Error()}
+		return childFailure(configMapKind, err)
 	}
-	if _, err := syncChild(ctx, c, fj, c.configMapKind(), cm); err != nil {
-		return childFailure("ConfigMap", err)
+	cronJob, err := c.syncCronJob(ctx, fj, desired.CronJob, &written)
+	if err != nil {
+		return childFailure(cronJobKind, err)
 	}
+	c.verified.remember(fj, configMap, cronJob)
+	return inSync(fj, cronJob)
+}
 
-	cj, err := withSpecHash(generator.CronJob(fj))
-	if err != nil {
-		return outcome{reason: ReasonInvalidSpec, message: err.Error()}
-	}
-	live, err := syncChild(ctx, c, fj, c.cronJobKind(), cj)
-	if err != nil {
-		return childFailure("CronJob", err)
-	}
-	status.Schedule = live.Spec.Schedule
+func inSync(fj *ihpav1beta2.FittingJob, cronJob *batchv1.CronJob) outcome {
 	return outcome{
-		reason:  ReasonSynced,
-		message: fmt.Sprintf("ConfigMap %s and CronJob %s are in sync", cm.Name, cj.Name),
-		cronJob: live,
+		reason:  ihpav1beta2.ReasonSynced,
+		message: fmt.Sprintf("ConfigMap %s and CronJob %s are in sync", generator.ConfigMapName(fj), cronJob.Name),
+		cronJob: cronJob,
 	}
-}
-
-// childFailure classifies an error from writing a child of kind.
-func childFailure(kind string, err error) outcome {
-	var conflict *conflictError
-	switch {
-	case errors.As(err, &conflict):
-		return outcome{reason: kind + "Conflict", message: conflict.Error()}
-	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
-		// The API server refused what the spec asks for (an unknown time
-		// zone, say): only a change of the FittingJob can fix it.
-		return outcome{reason: kind + "Rejected", message: fmt.Sprintf("the API server refused the %s: %v", kind, err)}
-	default:
-		return outcome{reason: ReasonAPIError, message: fmt.Sprintf("writing the %s: %v", kind, err), err: err}
-	}
-}
-
-// conflictError says that an object with a child's name exists and is not
-// the FittingJob's to change.
-type conflictError struct {
-	kind, namespace, name string
-}
-
-func (e *conflictError) Error() string {
-	return fmt.Sprintf("%s %s/%s already exists and is not controlled by this FittingJob; "+
-		"delete or rename it, or rename the FittingJob", e.kind, e.namespace, e.name)
 }

@@ -34,8 +34,7 @@ func TestSyncCreatesBothChildrenAndRecordsStatus(t *testing.T) {
 		updateStatusAction(synced(fj)),
 	}, actions)
 	checkEvents(t, []string{
-		"Normal Created Created ConfigMap web-config",
-		"Normal Created Created CronJob web",
+		"Normal Created Created ConfigMap web-config and CronJob web",
 	}, f.events())
 }
 
@@ -157,7 +156,7 @@ func TestSyncRevertsDrift(t *testing.T) {
 		},
 		"CronJob spec hash annotation removed": {
 			drift: func(_ *ihpav1beta2.FittingJob, _ *corev1.ConfigMap, cj *batchv1.CronJob) {
-				delete(cj.Annotations, SpecHashAnnotation)
+				delete(cj.Annotations, generator.SpecHashAnnotation)
 			},
 			want: restoredCronJob(t),
 		},
@@ -174,7 +173,7 @@ func TestSyncRevertsDrift(t *testing.T) {
 				cj.Spec.JobTemplate.Spec.Template.Spec.NodeSelector = map[string]string{"pool": "batch"}
 				withNodeSelector := fj.DeepCopy()
 				withNodeSelector.Spec.NodeSelector = map[string]string{"pool": "batch"}
-				cj.Annotations[SpecHashAnnotation] = desiredCronJob(t, withNodeSelector).Annotations[SpecHashAnnotation]
+				cj.Annotations[generator.SpecHashAnnotation] = desiredCronJob(t, withNodeSelector).Annotations[generator.SpecHashAnnotation]
 			},
 			want: restoredCronJob(t),
 		},
@@ -313,7 +312,7 @@ func TestSyncRefusesObjectsItDoesNotControl(t *testing.T) {
 			rereads: []core.Action{
 				getAction(configMapsResource, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web-config"}}),
 			},
-			reason: "ConfigMapConflict", object: "ConfigMap default/web-config",
+			reason: ihpav1beta2.ReasonConfigMapConflict, object: "ConfigMap default/web-config",
 		},
 		"ConfigMap controlled by another object, with our label": {
 			configMaps: []*corev1.ConfigMap{{ObjectMeta: metav1.ObjectMeta{
@@ -321,7 +320,7 @@ func TestSyncRefusesObjectsItDoesNotControl(t *testing.T) {
 				Labels:          map[string]string{generator.ManagedByLabel: generator.ManagedByValue},
 				OwnerReferences: []metav1.OwnerReference{foreignOwner},
 			}}},
-			reason: "ConfigMapConflict", object: "ConfigMap default/web-config",
+			reason: ihpav1beta2.ReasonConfigMapConflict, object: "ConfigMap default/web-config",
 		},
 		"CronJob of a FittingJob of the same name that was deleted (old UID)": {
 			configMaps: []*corev1.ConfigMap{asStored(desiredConfigMap(t, fj))},
@@ -330,7 +329,7 @@ func TestSyncRefusesObjectsItDoesNotControl(t *testing.T) {
 				cj.OwnerReferences[0].UID = "previous-uid"
 				return cj
 			}()},
-			reason: "CronJobConflict", object: "CronJob default/web",
+			reason: ihpav1beta2.ReasonCronJobConflict, object: "CronJob default/web",
 		},
 	}
 	for name, tc := range tests {
@@ -371,11 +370,12 @@ func TestSyncReportsAnInvalidSpecWithoutWriting(t *testing.T) {
 	if err != nil {
 		t.Fatalf("an invalid spec must not be retried until it changes, got %v", err)
 	}
-	message := generator.Validate(fj).ToAggregate().Error()
-	if message == "" {
+	_, errs := generator.Desired(fj)
+	if len(errs) == 0 {
 		t.Fatal("the fixture should be invalid")
 	}
-	checkActions(t, []core.Action{updateStatusAction(withReady(fj, ReasonInvalidSpec, message))}, actions)
+	message := errs.ToAggregate().Error()
+	checkActions(t, []core.Action{updateStatusAction(withReady(fj, ihpav1beta2.ReasonInvalidSpec, message))}, actions)
 	checkEvents(t, []string{"Warning InvalidSpec " + message}, f.events())
 }
 
@@ -395,7 +395,7 @@ func TestSyncReportsChildrenTheAPIServerRefuses(t *testing.T) {
 		t.Fatalf("a refused child must not be retried until the spec changes, got %v", err)
 	}
 	message := "the API server refused the CronJob: " + invalid.Error()
-	want := withReady(fj, "CronJobRejected", message)
+	want := withReady(fj, ihpav1beta2.ReasonCronJobRejected, message)
 	// Without a schedule that can fire, freshness has no period.
 	want.Status.Conditions[1] = metav1.Condition{
 		Type:               ihpav1beta2.ConditionForecastFresh,
@@ -430,7 +430,7 @@ func TestSyncRetriesAPIErrors(t *testing.T) {
 	}
 	checkActions(t, []core.Action{
 		createAction(configMapsResource, desiredConfigMap(t, fj)),
-		updateStatusAction(withReady(fj, ReasonAPIError, "writing the ConfigMap: "+unavailable.Error())),
+		updateStatusAction(withReady(fj, ihpav1beta2.ReasonAPIError, "writing the ConfigMap: "+unavailable.Error())),
 	}, actions)
 }
 
@@ -544,7 +544,7 @@ func TestSyncWarnsAboutTheSpecOncePerGeneration(t *testing.T) {
 	for _, w := range warnings {
 		want = append(want, "Warning SpecWarning "+w)
 	}
-	want = append(want, "Normal Created Created ConfigMap web-config", "Normal Created Created CronJob web")
+	want = append(want, "Normal Created Created ConfigMap web-config and CronJob web")
 	checkEvents(t, want, f.events())
 
 	// The same generation again, as after a restart: no repeat.

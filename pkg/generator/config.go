@@ -10,20 +10,6 @@ import (
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 )
 
-// Defaults the generator fills in when the API server did not (a CRD
-// installed without its schema applies no defaults).
-const (
-	defaultSeasonality = ihpav1beta2.SeasonalityAuto
-
-	defaultPercentageThreshold = 50
-	defaultWindowSize          = 100
-	defaultTrajectoryRows      = 50
-	defaultTrajectoryFeatures  = 5
-	defaultTestRows            = 50
-	defaultTestFeatures        = 5
-	defaultLag                 = 288 // one day of five-minute points
-)
-
 // datadogAggregators are Datadog's space aggregators. A metric name that
 // already starts with one of them, followed by a colon, is a complete
 // Datadog query and gets no "sum:".
@@ -78,20 +64,15 @@ type changePointDetection struct {
 	Lag                 int32 `json:"lag"`
 }
 
-// ConfigMap is the desired config ConfigMap. fj must pass Validate.
-func ConfigMap(fj *ihpav1beta2.FittingJob) (*corev1.ConfigMap, error) {
-	data, err := configJSON(fj)
-	if err != nil {
-		return nil, err
-	}
+// configMap is the desired config ConfigMap, holding config.
+func configMap(fj *ihpav1beta2.FittingJob, config []byte) *corev1.ConfigMap {
 	return &corev1.ConfigMap{
 		ObjectMeta: childMeta(fj, ConfigMapName(fj)),
-		Data:       map[string]string{ConfigKey: string(data)},
-	}, nil
+		Data:       map[string]string{ConfigKey: string(config)},
+	}
 }
 
-// configJSON is the content of config.json. It is safe on any FittingJob,
-// valid or not, because Validate measures it.
+// configJSON is the content of config.json for a defaulted FittingJob.
 func configJSON(fj *ihpav1beta2.FittingJob) ([]byte, error) {
 	data, err := json.Marshal(newFittingConfig(fj))
 	if err != nil {
@@ -110,9 +91,6 @@ func newFittingConfig(fj *ihpav1beta2.FittingJob) *fittingConfig {
 		DataConfigMapNamespace: fj.Namespace,
 		ChangePointDetection:   newChangePointDetection(spec.ChangePointDetectionConfig),
 		CustomConfig:           spec.CustomConfig,
-	}
-	if cfg.Seasonality == "" {
-		cfg.Seasonality = string(defaultSeasonality)
 	}
 	if spec.DataConfigMap != nil {
 		cfg.DataConfigMapName = spec.DataConfigMap.Name
@@ -149,7 +127,6 @@ func targetMetricsName(p *ihpav1beta2.Provider, name string) string {
 }
 
 // targetTags is never nil, so that config.json says {} rather than null.
-// The matchLabels are only read, by json.Marshal, so they are not copied.
 func targetTags(m *ihpav1beta2.MetricIdentifier) map[string]string {
 	if m.Selector == nil || m.Selector.MatchLabels == nil {
 		return map[string]string{}
@@ -157,24 +134,19 @@ func targetTags(m *ihpav1beta2.MetricIdentifier) map[string]string {
 	return m.Selector.MatchLabels
 }
 
+// newChangePointDetection takes a defaulted configuration: the container
+// crashes on a missing parameter.
 func newChangePointDetection(c *ihpav1beta2.ChangePointDetectionConfig) *changePointDetection {
 	if c == nil {
 		return nil
 	}
 	return &changePointDetection{
-		PercentageThreshold: int32OrDefault(c.PercentageThreshold, defaultPercentageThreshold),
-		WindowSize:          int32OrDefault(c.WindowSize, defaultWindowSize),
-		TrajectoryRows:      int32OrDefault(c.TrajectoryRows, defaultTrajectoryRows),
-		TrajectoryFeatures:  int32OrDefault(c.TrajectoryFeatures, defaultTrajectoryFeatures),
-		TestRows:            int32OrDefault(c.TestRows, defaultTestRows),
-		TestFeatures:        int32OrDefault(c.TestFeatures, defaultTestFeatures),
-		Lag:                 int32OrDefault(c.Lag, defaultLag),
+		PercentageThreshold: *c.PercentageThreshold,
+		WindowSize:          *c.WindowSize,
+		TrajectoryRows:      *c.TrajectoryRows,
+		TrajectoryFeatures:  *c.TrajectoryFeatures,
+		TestRows:            *c.TestRows,
+		TestFeatures:        *c.TestFeatures,
+		Lag:                 *c.Lag,
 	}
-}
-
-func int32OrDefault(p *int32, def int32) int32 {
-	if p == nil {
-		return def
-	}
-	return *p
 }

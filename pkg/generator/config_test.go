@@ -26,10 +26,7 @@ func TestConfigGolden(t *testing.T) {
 		{"config-prometheus.golden.json", prometheusFixture()},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
-			cm, err := ConfigMap(tc.fj)
-			if err != nil {
-				t.Fatal(err)
-			}
+			cm := desired(t, tc.fj).ConfigMap
 			if len(cm.Data) != 1 || len(cm.BinaryData) != 0 {
 				t.Errorf("ConfigMap data has keys %v and binary data %v, want only %q", cm.Data, cm.BinaryData, ConfigKey)
 			}
@@ -54,10 +51,7 @@ func TestConfigGolden(t *testing.T) {
 // configKeys decodes the top level of the generated config.json.
 func configKeys(t *testing.T, fj *ihpav1beta2.FittingJob) map[string]json.RawMessage {
 	t.Helper()
-	cm, err := ConfigMap(fj)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cm := desired(t, fj).ConfigMap
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(cm.Data[ConfigKey]), &keys); err != nil {
 		t.Fatalf("%s is not a JSON object: %v", ConfigKey, err)
@@ -218,27 +212,11 @@ func TestConfigScalarKeys(t *testing.T) {
 // compares config.json as a string, so map iteration order must not leak.
 func TestConfigMapIsDeterministic(t *testing.T) {
 	fj := compatibilityFixture(t)
-	first, err := ConfigMap(fj)
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := desired(t, fj).ConfigMap
 	for range 50 {
-		again, err := ConfigMap(fj)
-		if err != nil {
-			t.Fatal(err)
-		}
+		again := desired(t, fj).ConfigMap
 		if diff := cmp.Diff(first, again); diff != "" {
 			t.Fatalf("ConfigMap changed between two calls (-first +again):\n%s", diff)
-		}
-	}
-}
-
-func BenchmarkConfigMap(b *testing.B) {
-	fj := compatibilityFixture(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ConfigMap(fj); err != nil {
-			b.Fatal(err)
 		}
 	}
 }

@@ -8,26 +8,17 @@ import (
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 )
 
-// defaultConcurrencyPolicy keeps two fits of one model from overlapping.
-const defaultConcurrencyPolicy = batchv1.ForbidConcurrent
-
-// CronJob is the desired CronJob. fj must pass Validate.
-func CronJob(fj *ihpav1beta2.FittingJob) *batchv1.CronJob {
-	// Everything below is taken from this copy, so that no slice, map or
-	// pointer of the generated CronJob is shared with fj.
-	spec := fj.Spec.DeepCopy()
-
-	concurrencyPolicy := spec.ConcurrencyPolicy
-	if concurrencyPolicy == "" {
-		concurrencyPolicy = defaultConcurrencyPolicy
-	}
+// cronJob is the desired CronJob, without its hash. fj is Desired's private,
+// defaulted and valid copy: the CronJob may take its slices and pointers.
+func cronJob(fj *ihpav1beta2.FittingJob) *batchv1.CronJob {
+	spec := &fj.Spec
 	return &batchv1.CronJob{
 		ObjectMeta: childMeta(fj, CronJobName(fj)),
 		Spec: batchv1.CronJobSpec{
 			Schedule:                   Schedule(fj),
 			TimeZone:                   spec.TimeZone,
 			StartingDeadlineSeconds:    spec.StartingDeadlineSeconds,
-			ConcurrencyPolicy:          concurrencyPolicy,
+			ConcurrencyPolicy:          spec.ConcurrencyPolicy,
 			Suspend:                    spec.Suspend,
 			SuccessfulJobsHistoryLimit: spec.SuccessfulJobsHistoryLimit,
 			FailedJobsHistoryLimit:     spec.FailedJobsHistoryLimit,
@@ -42,8 +33,7 @@ func CronJob(fj *ihpav1beta2.FittingJob) *batchv1.CronJob {
 	}
 }
 
-// jobSpec is the Job-level part of the job patch plus the Pod. spec is a
-// private copy of fj.Spec that jobSpec may take slices and pointers from.
+// jobSpec is the Job-level part of the job patch plus the Pod.
 func jobSpec(fj *ihpav1beta2.FittingJob, spec *ihpav1beta2.FittingJobSpec) batchv1.JobSpec {
 	return batchv1.JobSpec{
 		ActiveDeadlineSeconds: spec.ActiveDeadlineSeconds,
@@ -65,8 +55,7 @@ func jobSpec(fj *ihpav1beta2.FittingJob, spec *ihpav1beta2.FittingJobSpec) batch
 	}
 }
 
-// volumes are the user's volumes (a private copy, appended to) followed by
-// the config volume.
+// volumes are the user's volumes followed by the config volume.
 func volumes(fj *ihpav1beta2.FittingJob, user []corev1.Volume) []corev1.Volume {
 	return append(user, corev1.Volume{
 		Name: ConfigVolumeName,
@@ -78,16 +67,11 @@ func volumes(fj *ihpav1beta2.FittingJob, user []corev1.Volume) []corev1.Volume {
 	})
 }
 
-// container is the fitting container. spec is a private copy of the
-// FittingJob's spec.
+// container is the fitting container.
 func container(spec *ihpav1beta2.FittingJobSpec) corev1.Container {
-	image := spec.Image
-	if image == "" {
-		image = DefaultImage
-	}
 	return corev1.Container{
 		Name:            ContainerName,
-		Image:           image,
+		Image:           spec.Image,
 		Command:         spec.Command,
 		Args:            spec.Args,
 		EnvFrom:         envFrom(spec),

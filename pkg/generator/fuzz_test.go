@@ -18,15 +18,12 @@ func FuzzGenerator(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fj := fuzzer.FittingJob("fuzz", data)
-		if errs := Validate(fj); len(errs) > 0 {
+		if errs := validationErrors(fj); len(errs) > 0 {
 			t.Fatalf("a FittingJob the CRD admits fails validation: %v\n%+v", errs, fj.Spec)
 		}
 		_ = Warnings(fj)
 
-		cm, err := ConfigMap(fj)
-		if err != nil {
-			t.Fatal(err)
-		}
+		cm := desired(t, fj).ConfigMap
 		var config map[string]any
 		if err := json.Unmarshal([]byte(cm.Data[ConfigKey]), &config); err != nil {
 			t.Fatalf("config.json is not JSON: %v", err)
@@ -35,7 +32,7 @@ func FuzzGenerator(f *testing.F) {
 			t.Errorf("customConfig = %q, want %q", config["customConfig"], fj.Spec.CustomConfig)
 		}
 
-		cj := CronJob(fj)
+		cj := desired(t, fj).CronJob
 		pod := cj.Spec.JobTemplate.Spec.Template.Spec
 		if len(pod.Containers) != 1 || pod.Containers[0].Name != ContainerName {
 			t.Fatalf("containers = %+v", pod.Containers)

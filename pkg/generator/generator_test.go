@@ -172,29 +172,29 @@ func TestOwnerReference(t *testing.T) {
 }
 
 // TestChildrenMetadata pins what both children share: name, namespace, the
-// managed-by label (and nothing else) and exactly one owner reference, the
+// managed-by label (and nothing else), no annotation but the CronJob's spec
+// hash, and exactly one owner reference, the
 // controller reference, built from the known kind even though a typed
 // client leaves TypeMeta empty.
 func TestChildrenMetadata(t *testing.T) {
 	fj := richFixture()
 	fj.TypeMeta = metav1.TypeMeta{} // as a typed client returns it
-	cm, err := ConfigMap(fj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cj := CronJob(fj)
+	cm := desired(t, fj).ConfigMap
+	cj := desired(t, fj).CronJob
 	for _, tc := range []struct {
-		name string
-		got  metav1.ObjectMeta
-		want string
+		name        string
+		got         metav1.ObjectMeta
+		want        string
+		annotations map[string]string
 	}{
-		{"ConfigMap", cm.ObjectMeta, "ihpa-web-cpu-config"},
-		{"CronJob", cj.ObjectMeta, "ihpa-web-cpu"},
+		{"ConfigMap", cm.ObjectMeta, "ihpa-web-cpu-config", nil},
+		{"CronJob", cj.ObjectMeta, "ihpa-web-cpu", map[string]string{SpecHashAnnotation: specHash(&cj.Spec)}},
 	} {
 		want := metav1.ObjectMeta{
 			Name:            tc.want,
 			Namespace:       "team-a",
 			Labels:          map[string]string{"app.kubernetes.io/managed-by": "fittingjob-controller"},
+			Annotations:     tc.annotations,
 			OwnerReferences: []metav1.OwnerReference{OwnerReference(fj)},
 		}
 		if diff := cmp.Diff(want, tc.got); diff != "" {
@@ -223,12 +223,9 @@ func TestGeneratorDoesNotMutateOrAliasInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := tc.fj.DeepCopy()
-			cm, err := ConfigMap(tc.fj)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cj := CronJob(tc.fj)
-			Validate(tc.fj)
+			cm := desired(t, tc.fj).ConfigMap
+			cj := desired(t, tc.fj).CronJob
+			validationErrors(tc.fj)
 			Warnings(tc.fj)
 			Schedule(tc.fj)
 			if diff := cmp.Diff(before, tc.fj); diff != "" {

@@ -7,16 +7,12 @@ import (
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 )
 
-// defaultExecuteOn is the hour of the day a FittingJob runs when it names
-// none.
-const defaultExecuteOn = 4
-
 // Schedule is the cron expression in force for fj.
 func Schedule(fj *ihpav1beta2.FittingJob) string {
 	if fj.Spec.Schedule != "" {
 		return fj.Spec.Schedule
 	}
-	hour := int32(defaultExecuteOn)
+	hour := ihpav1beta2.DefaultExecuteOn
 	if fj.Spec.ExecuteOn != nil {
 		hour = *fj.Spec.ExecuteOn
 	}

@@ -32,12 +32,10 @@ var (
 	}
 )
 
-// Validate reports what in fj the generator cannot act on, with field paths,
-// for the case where the CRD was installed without its schema.
-func Validate(fj *ihpav1beta2.FittingJob) field.ErrorList {
-	if fj == nil {
-		fj = &ihpav1beta2.FittingJob{}
-	}
+// validate reports what in fj the generator cannot act on, with field paths,
+// for the case where the CRD was installed without its schema. The size of
+// config.json is checked once it is made (validateConfigSize).
+func validate(fj *ihpav1beta2.FittingJob) field.ErrorList {
 	specPath := field.NewPath("spec")
 	var errs field.ErrorList
 	errs = append(errs, validateName(fj.Name, field.NewPath("metadata", "name"))...)
@@ -54,7 +52,6 @@ func Validate(fj *ihpav1beta2.FittingJob) field.ErrorList {
 	if p := fj.Spec.ConcurrencyPolicy; p != "" && !slices.Contains(supportedConcurrencyPolicies, p) {
 		errs = append(errs, field.NotSupported(specPath.Child("concurrencyPolicy"), p, supportedConcurrencyPolicies))
 	}
-	errs = append(errs, validateConfigSize(fj, specPath)...)
 	return errs
 }
 
@@ -105,8 +102,7 @@ func validateProvider(p *ihpav1beta2.Provider, path *field.Path) field.ErrorList
 	return errs
 }
 
-// validateChangePointDetection checks the parameters that are set; the
-// generator defaults the others.
+// validateChangePointDetection checks the parameters.
 func validateChangePointDetection(c *ihpav1beta2.ChangePointDetectionConfig, path *field.Path) field.ErrorList {
 	if c == nil {
 		return nil
@@ -162,17 +158,13 @@ func validateVolumes(vs []corev1.Volume, path *field.Path) field.ErrorList {
 // validateConfigSize refuses a config.json that the API server would
 // refuse to store. Only customConfig is free-form and unbounded by nature,
 // so the error points there when it is set.
-func validateConfigSize(fj *ihpav1beta2.FittingJob, specPath *field.Path) field.ErrorList {
-	data, err := configJSON(fj)
-	if err != nil {
-		return field.ErrorList{field.InternalError(specPath, err)}
-	}
+func validateConfigSize(fj *ihpav1beta2.FittingJob, data []byte) field.ErrorList {
 	if len(data) <= maxConfigMapData {
 		return nil
 	}
-	path := specPath
+	path := field.NewPath("spec")
 	if fj.Spec.CustomConfig != "" {
-		path = specPath.Child("customConfig")
+		path = path.Child("customConfig")
 	}
 	tooLong := field.TooLong(path, "", maxConfigMapData)
 	tooLong.Detail = fmt.Sprintf("%s would be %d bytes, more than the 1 MiB (%d bytes) a ConfigMap can hold", ConfigKey, len(data), maxConfigMapData)

@@ -153,7 +153,7 @@ func TestValidate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fj := compatibilityFixture(t)
 			tc.mutate(fj)
-			errs := Validate(fj)
+			errs := validationErrors(fj)
 			if diff := cmp.Diff(tc.want, project(errs)); diff != "" {
 				t.Errorf("Validate (-want +got):\n%s\nerrors: %v", diff, errs)
 			}
@@ -179,7 +179,7 @@ func TestValidateEmptyInput(t *testing.T) {
 		}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if diff := cmp.Diff(want, project(Validate(fj))); diff != "" {
+			if diff := cmp.Diff(want, project(validationErrors(fj))); diff != "" {
 				t.Errorf("Validate (-want +got):\n%s", diff)
 			}
 		})
@@ -192,22 +192,19 @@ func TestValidateEmptyInput(t *testing.T) {
 func TestValidateConfigSizeLimit(t *testing.T) {
 	fj := compatibilityFixture(t)
 	fj.Spec.CustomConfig = ""
-	base, err := configJSON(fj)
-	if err != nil {
-		t.Fatal(err)
-	}
+	base := desired(t, fj).ConfigMap.Data[ConfigKey]
 	fill := 1<<20 - len(base) // 'x' needs no escaping: one byte each
 
 	fj.Spec.CustomConfig = strings.Repeat("x", fill)
-	if cm, _ := ConfigMap(fj); len(cm.Data[ConfigKey]) != 1<<20 {
+	if cm := desired(t, fj).ConfigMap; len(cm.Data[ConfigKey]) != 1<<20 {
 		t.Fatalf("test setup: config.json is %d bytes, want exactly 1 MiB", len(cm.Data[ConfigKey]))
 	}
-	if errs := Validate(fj); len(errs) != 0 {
+	if errs := validationErrors(fj); len(errs) != 0 {
 		t.Errorf("config.json of exactly 1 MiB: Validate = %v, want no error", errs)
 	}
 
 	fj.Spec.CustomConfig += "x"
-	errs := Validate(fj)
+	errs := validationErrors(fj)
 	if diff := cmp.Diff([]fieldError{{field.ErrorTypeTooLong, "spec.customConfig"}}, project(errs)); diff != "" {
 		t.Fatalf("config.json of 1 MiB + 1 byte: Validate (-want +got):\n%s", diff)
 	}
@@ -220,7 +217,7 @@ func TestValidateConfigSizeLimit(t *testing.T) {
 
 	// Escaping counts: 'x' is one byte, '"' is two in config.json.
 	fj.Spec.CustomConfig = strings.Repeat(`"`, fill/2+1)
-	if errs := Validate(fj); len(errs) != 1 {
+	if errs := validationErrors(fj); len(errs) != 1 {
 		t.Errorf("customConfig that only escaping makes too big: Validate = %v, want one error", errs)
 	}
 }

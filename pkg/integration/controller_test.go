@@ -19,7 +19,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
-	"github.com/intelligent-hpa/fittingjob-controller/pkg/controller"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
 )
 
@@ -100,7 +99,7 @@ func TestChildrenAreCreatedAsSpecified(t *testing.T) {
 	checkConfigVolume(t, pod, "fittingjob-config")
 
 	events := eventsFor(t, fj)
-	if n := count(events, "Warning "+controller.ReasonSpecWarning); n != 2 {
+	if n := count(events, "Warning "+ihpav1beta2.EventReasonSpecWarning); n != 2 {
 		t.Errorf("events = %v, want two SpecWarnings (inline credentials, no dataConfigMap)", events)
 	}
 }
@@ -342,7 +341,7 @@ func TestObjectsItDoesNotControlAreLeftAlone(t *testing.T) {
 	}
 	rc := startController(t, ns)
 	fj := createFittingJob(t, prometheusFittingJob(ns, "taken"))
-	fj = waitCondition(t, ns, fj.Name, metav1.ConditionFalse, "ConfigMapConflict")
+	fj = waitCondition(t, ns, fj.Name, metav1.ConditionFalse, ihpav1beta2.ReasonConfigMapConflict)
 
 	// No hot loop: over three resyncs nothing is written, the status
 	// included, and the foreign ConfigMap is untouched.
@@ -354,7 +353,7 @@ func TestObjectsItDoesNotControlAreLeftAlone(t *testing.T) {
 	if cm := getConfigMap(t, ns, "taken-config"); cm.ResourceVersion != foreignCM.ResourceVersion {
 		t.Errorf("the foreign ConfigMap was modified: %+v", cm)
 	}
-	if events := eventsFor(t, fj); count(events, "Warning ConfigMapConflict") != 1 {
+	if events := eventsFor(t, fj); count(events, "Warning "+ihpav1beta2.ReasonConfigMapConflict) != 1 {
 		t.Errorf("events = %v, want one Warning ConfigMapConflict", events)
 	}
 
@@ -492,7 +491,7 @@ func TestRefusedChildIsReported(t *testing.T) {
 	fj.Spec.TimeZone = ptrTo("Mars/Olympus_Mons")
 	fj = createFittingJob(t, fj)
 	fj = waitCondition(t, ns, fj.Name, metav1.ConditionFalse, "CronJobRejected")
-	if events := eventsFor(t, fj); count(events, "Warning CronJobRejected") != 1 {
+	if events := eventsFor(t, fj); count(events, "Warning "+ihpav1beta2.ReasonCronJobRejected) != 1 {
 		t.Errorf("events = %v, want one Warning CronJobRejected", events)
 	}
 }

@@ -24,7 +24,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
-	"github.com/intelligent-hpa/fittingjob-controller/pkg/controller"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
 )
 
@@ -192,7 +191,11 @@ func TestFaultConflictingWriter(t *testing.T) {
 	fj.Spec.Image = "fitting:v1"
 	createFittingJob(t, fj)
 	fj = waitReady(t, ns, fj.Name)
-	want := generator.CronJob(fj)
+	children, errs := generator.Desired(fj)
+	if len(errs) > 0 {
+		t.Fatal(errs.ToAggregate())
+	}
+	want := children.CronJob
 	before := rc.requests.settle(t)
 
 	// The writer: the cluster admin, every 100ms for 5s, a new image and
@@ -400,8 +403,8 @@ func TestFaultOversizedCustomConfig(t *testing.T) {
 		small := createFittingJob(t, prometheusFittingJob(ns, "small"))
 		waitReady(t, ns, small.Name)
 
-		huge = waitCondition(t, ns, huge.Name, metav1.ConditionFalse, controller.ReasonInvalidSpec)
-		ready := findCondition(huge.Status.Conditions, controller.ConditionReady)
+		huge = waitCondition(t, ns, huge.Name, metav1.ConditionFalse, ihpav1beta2.ReasonInvalidSpec)
+		ready := findCondition(huge.Status.Conditions, ihpav1beta2.ConditionReady)
 		if !strings.Contains(ready.Message, "spec.customConfig") || !strings.Contains(ready.Message, "1 MiB") {
 			t.Errorf("Ready message = %q, want it to name spec.customConfig and the 1 MiB limit", ready.Message)
 		}
@@ -431,8 +434,8 @@ func TestFaultOversizedCustomConfig(t *testing.T) {
 		if _, err := kube.BatchV1().CronJobs(ns).Get(context.Background(), generator.CronJobName(huge), metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 			t.Errorf("CronJob %s: want NotFound, got %v", generator.CronJobName(huge), err)
 		}
-		if events := eventsFor(t, huge); count(events, "Warning "+controller.ReasonInvalidSpec) != 1 {
-			t.Errorf("events = %v, want one Warning %s", events, controller.ReasonInvalidSpec)
+		if events := eventsFor(t, huge); count(events, "Warning "+ihpav1beta2.ReasonInvalidSpec) != 1 {
+			t.Errorf("events = %v, want one Warning %s", events, ihpav1beta2.ReasonInvalidSpec)
 		}
 	})
 
@@ -459,8 +462,8 @@ func managedBy() metav1.ListOptions {
 
 // isReady reports whether fj is Ready (Synced) for its current generation.
 func isReady(fj *ihpav1beta2.FittingJob) bool {
-	ready := findCondition(fj.Status.Conditions, controller.ConditionReady)
-	return ready != nil && ready.Status == metav1.ConditionTrue && ready.Reason == controller.ReasonSynced &&
+	ready := findCondition(fj.Status.Conditions, ihpav1beta2.ConditionReady)
+	return ready != nil && ready.Status == metav1.ConditionTrue && ready.Reason == ihpav1beta2.ReasonSynced &&
 		fj.Status.ObservedGeneration == fj.Generation
 }
 

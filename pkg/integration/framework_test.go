@@ -27,7 +27,6 @@ import (
 
 	"github.com/intelligent-hpa/fittingjob-controller/cmd/fittingjob-controller/app"
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
-	"github.com/intelligent-hpa/fittingjob-controller/pkg/controller"
 	clientset "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned"
 )
 
@@ -223,7 +222,7 @@ func eventually(t *testing.T, timeout time.Duration, what string, condition func
 // current generation, and returns it.
 func waitReady(t *testing.T, namespace, name string) *ihpav1beta2.FittingJob {
 	t.Helper()
-	return waitCondition(t, namespace, name, metav1.ConditionTrue, controller.ReasonSynced)
+	return waitCondition(t, namespace, name, metav1.ConditionTrue, ihpav1beta2.ReasonSynced)
 }
 
 func waitCondition(t *testing.T, namespace, name string, status metav1.ConditionStatus, reason string) *ihpav1beta2.FittingJob {
@@ -236,7 +235,7 @@ func waitCondition(t *testing.T, namespace, name string, status metav1.Condition
 			return false, err
 		}
 		for _, c := range fj.Status.Conditions {
-			if c.Type == controller.ConditionReady {
+			if c.Type == ihpav1beta2.ConditionReady {
 				return c.Status == status && c.Reason == reason && fj.Status.ObservedGeneration == fj.Generation, nil
 			}
 		}

@@ -39,14 +39,14 @@ func TestFuzzedChildrenPassAPIValidation(t *testing.T) {
 			continue
 		}
 		fj.UID = "dry-run-uid"
-		cm, err := generator.ConfigMap(fj)
-		if err != nil {
-			t.Fatalf("input %d: %v", i, err)
+		children, errs := generator.Desired(fj)
+		if len(errs) > 0 {
+			t.Fatalf("input %d: %v", i, errs.ToAggregate())
 		}
-		if _, err := kube.CoreV1().ConfigMaps(ns).Create(ctx, cm, dryRun); err != nil {
+		if _, err := kube.CoreV1().ConfigMaps(ns).Create(ctx, children.ConfigMap, dryRun); err != nil {
 			t.Errorf("input %d: the API server refuses the ConfigMap: %v", i, err)
 		}
-		if _, err := kube.BatchV1().CronJobs(ns).Create(ctx, generator.CronJob(fj), dryRun); err != nil {
+		if _, err := kube.BatchV1().CronJobs(ns).Create(ctx, children.CronJob, dryRun); err != nil {
 			t.Errorf("input %d: the API server refuses the CronJob: %v\n%+v", i, err, fj.Spec)
 		}
 	}

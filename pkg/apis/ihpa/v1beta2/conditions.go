@@ -6,6 +6,52 @@ package v1beta2
 // fit's Pods and the controller maps a Job or Pod to its FittingJob.
 const FittingJobNameLabel = "ihpa.ake.cyberagent.co.jp/fittingjob"
 
+// Kind is the GroupVersionKind of FittingJob: typed clients and listers
+// return objects without TypeMeta, so owner references and events take it
+// from here.
+var Kind = SchemeGroupVersion.WithKind("FittingJob")
+
+// ConditionReady is True while a FittingJob's ConfigMap and CronJob are in
+// sync with it, and False, with one of the reasons below, when they are
+// not.
+const ConditionReady = "Ready"
+
+// Reasons of the Ready condition, and of the Warning event that
+// accompanies each new failure.
+const (
+	// ReasonSynced (True): both children match the FittingJob.
+	ReasonSynced = "Synced"
+	// ReasonInvalidSpec: the spec breaks a rule the controller depends on;
+	// nothing was written. Fix the FittingJob.
+	ReasonInvalidSpec = "InvalidSpec"
+	// ReasonAPIError: a read or write failed; the controller retries with
+	// backoff.
+	ReasonAPIError = "APIError"
+	// ReasonConfigMapConflict and ReasonCronJobConflict: an object the
+	// FittingJob does not control holds the child's name. It is left
+	// untouched; delete or rename it, or rename the FittingJob.
+	ReasonConfigMapConflict = "ConfigMapConflict"
+	ReasonCronJobConflict   = "CronJobConflict"
+	// ReasonConfigMapRejected and ReasonCronJobRejected: the API server
+	// refused the child as the spec asks for it (an unknown time zone,
+	// say); only a change of the FittingJob can fix it.
+	ReasonConfigMapRejected = "ConfigMapRejected"
+	ReasonCronJobRejected   = "CronJobRejected"
+)
+
+// Reasons of the events about children and the spec.
+const (
+	// EventReasonCreated (Normal): a sync created a child, or both. One
+	// event per sync names every child it wrote.
+	EventReasonCreated = "Created"
+	// EventReasonUpdated (Normal): a sync updated a child, or both, and
+	// created none.
+	EventReasonUpdated = "Updated"
+	// EventReasonSpecWarning (Warning): advice about a valid spec, once
+	// per generation.
+	EventReasonSpecWarning = "SpecWarning"
+)
+
 // Outcomes of a run (LastRun.Outcome).
 const (
 	RunRunning   RunOutcome = "Running"

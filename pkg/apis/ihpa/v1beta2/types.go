@@ -167,8 +167,8 @@ type JobPatchSpec struct {
 	// EnvFrom of the fitting container.
 	// +optional
 	EnvFrom []corev1.EnvFromSource `json:"envFrom,omitempty"`
-	// Image of the fitting container; defaults to
-	// cyberagentoss/intelligent-hpa-fittingjob:latest.
+	// Image of the fitting container.
+	// +kubebuilder:default="cyberagentoss/intelligent-hpa-fittingjob:latest"
 	// +optional
 	Image string `json:"image,omitempty"`
 	// ImagePullPolicy of the fitting container.

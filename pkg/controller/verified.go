@@ -1,0 +1,88 @@
+package controller
+
+import (
+	"sync"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/cache"
+
+	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
+)
+
+// verifiedChildren is what a sync last found or made in sync: the
+// FittingJob's UID and generation (its spec, which is all the children are
+// made from), and the resourceVersions of its ConfigMap and CronJob.
+//
+// While the cache holds exactly those versions and the FittingJob's spec
+// has not changed, the children are still in sync: anything that changes a
+// child changes its resourceVersion, and a child that loses the
+// managed-by label leaves the cache. A resync then costs three cache reads
+// instead of generating, hashing and comparing both children again.
+type verifiedChildren struct {
+	uid                types.UID
+	generation         int64
+	configMap, cronJob string
+}
+
+// verifiedSet holds the verifiedChildren of every FittingJob in sync. The
+// workqueue never hands one key to two workers at once; the lock is for
+// the map.
+type verifiedSet struct {
+	mu sync.Mutex
+	m  map[cache.ObjectName]verifiedChildren
+}
+
+func (s *verifiedSet) remember(fj *ihpav1beta2.FittingJob, configMap *corev1.ConfigMap, cronJob *batchv1.CronJob) {
+	if configMap.ResourceVersion == "" || cronJob.ResourceVersion == "" {
+		// Unknown versions (a fake client's) prove nothing.
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[cache.ObjectName]verifiedChildren{}
+	}
+	s.m[cache.MetaObjectToName(fj)] = verifiedChildren{
+		uid:        fj.UID,
+		generation: fj.Generation,
+		configMap:  configMap.ResourceVersion,
+		cronJob:    cronJob.ResourceVersion,
+	}
+}
+
+func (s *verifiedSet) get(key cache.ObjectName) (verifiedChildren, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.m[key]
+	return v, ok
+}
+
+func (s *verifiedSet) forget(key cache.ObjectName) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, key)
+}
+
+// stillInSync returns fj's cached CronJob if both children are the
+// versions last verified in sync with fj's spec. Otherwise it forgets
+// them: the sync about to run verifies again.
+func (c *Controller) stillInSync(fj *ihpav1beta2.FittingJob) (*batchv1.CronJob, bool) {
+	key := cache.MetaObjectToName(fj)
+	verified, ok := c.verified.get(key)
+	if !ok {
+		return nil, false
+	}
+	if verified.uid == fj.UID && verified.generation == fj.Generation {
+		configMap, cmErr := c.configMaps.ConfigMaps(fj.Namespace).Get(generator.ConfigMapName(fj))
+		cronJob, cjErr := c.cronJobs.CronJobs(fj.Namespace).Get(generator.CronJobName(fj))
+		if cmErr == nil && cjErr == nil &&
+			configMap.ResourceVersion == verified.configMap && cronJob.ResourceVersion == verified.cronJob {
+			return cronJob, true
+		}
+	}
+	c.verified.forget(key)
+	return nil, false
+}

@@ -1,0 +1,90 @@
+package controller
+
+import (
+	"context"
+	"testing"
+
+	batchv1 "k8s.io/api/batch/v1"
+	core "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/cache"
+)
+
+// TestVerifiedChildrenAreNotComparedAgain: once a sync has found both
+// children in sync, a sync of the same spec and the same child versions
+// trusts that and compares nothing; a new version of a child, or a new
+// generation of the FittingJob, makes it compare (and repair) again.
+func TestVerifiedChildrenAreNotComparedAgain(t *testing.T) {
+	f := newFixture(t)
+	fj := synced(newFittingJob("web"))
+	f.withChildren(fj)
+	ctx := context.Background()
+	c := f.newController(ctx)
+	key := cache.MetaObjectToName(fj)
+
+	syncOnce := func(step string) []core.Action {
+		t.Helper()
+		f.kubeClient.ClearActions()
+		f.ihpaClient.ClearActions()
+		if err := c.sync(ctx, key); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		return append(filterInformerActions(f.kubeClient.Actions()), filterInformerActions(f.ihpaClient.Actions())...)
+	}
+	changeCachedImage := func(resourceVersion string) *batchv1.CronJob {
+		t.Helper()
+		cj := f.cronJobs[0].DeepCopy()
+		cj.ResourceVersion = resourceVersion
+		cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Image = "someone-else:v9"
+		if err := f.cronJobCache.Update(cj); err != nil {
+			t.Fatal(err)
+		}
+		return cj
+	}
+
+	if actions := syncOnce("first sync"); len(actions) != 0 {
+		t.Fatalf("first sync of a FittingJob in sync: %v, want no action", actions)
+	}
+	if _, ok := c.verified.get(key); !ok {
+		t.Fatal("the children found in sync were not remembered")
+	}
+
+	// A state no API server produces (a change without a new
+	// resourceVersion) shows that the comparison is skipped.
+	changeCachedImage("42")
+	if actions := syncOnce("same versions"); len(actions) != 0 {
+		t.Errorf("children of the verified versions were compared again: %v", actions)
+	}
+
+	// A real change comes with a new resourceVersion, and is repaired.
+	changed := changeCachedImage("43")
+	repaired := changed.DeepCopy()
+	repaired.Spec = desiredCronJob(t, fj).Spec
+	checkActions(t, []core.Action{updateAction(cronJobsResource, repaired)}, syncOnce("new CronJob version"))
+
+	// So is one after a change of the spec, whatever the versions.
+	if err := f.cronJobCache.Update(f.cronJobs[0]); err != nil {
+		t.Fatal(err)
+	}
+	syncOnce("back in sync")
+	changeCachedImage("42")
+	fj = fj.DeepCopy()
+	fj.Generation++
+	if err := f.fittingJobCache.Update(fj); err != nil {
+		t.Fatal(err)
+	}
+	if actions := syncOnce("new generation"); !hasUpdateOf(actions, cronJobsResource.Resource) {
+		t.Errorf("a new generation did not compare the children again: %v", actions)
+	}
+	if _, ok := c.verified.get(key); !ok {
+		t.Error("the children written for the new generation were not remembered")
+	}
+}
+
+func hasUpdateOf(actions []core.Action, resource string) bool {
+	for _, a := range actions {
+		if a.GetVerb() == "update" && a.GetResource().Resource == resource && a.GetSubresource() == "" {
+			return true
+		}
+	}
+	return false
+}

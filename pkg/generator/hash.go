@@ -1,0 +1,38 @@
+package generator
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+
+	batchv1 "k8s.io/api/batch/v1"
+)
+
+// SpecHashAnnotation records, on the CronJob, a hash of the spec the
+// generator made for it.
+//
+// A CronJob read back from the API server carries many fields the generator
+// never set (the server defaults them), so the controller compares the
+// live spec with the desired one by covering: every value the generator set
+// must be there. That alone would miss a field the FittingJob stopped
+// setting (a removed nodeSelector, say): the live CronJob still covers the
+// smaller desired spec. The hash catches exactly that, as the Deployment
+// controller's pod-template-hash does for ReplicaSets. Changing what is
+// hashed rewrites every CronJob once, so the value is pinned by a test.
+const SpecHashAnnotation = "ihpa.ake.cyberagent.co.jp/spec-hash"
+
+// withSpecHash annotates cj, which has no annotations yet, with the hash of
+// its spec.
+func withSpecHash(cj *batchv1.CronJob) *batchv1.CronJob {
+	cj.Annotations = map[string]string{SpecHashAnnotation: specHash(&cj.Spec)}
+	return cj
+}
+
+// specHash is the FNV-1a hash of spec's JSON encoding, in hex.
+func specHash(spec *batchv1.CronJobSpec) string {
+	// A CronJobSpec is plain data: encoding it cannot fail.
+	data, _ := json.Marshal(spec)
+	h := fnv.New64a()
+	h.Write(data)
+	return fmt.Sprintf("%016x", h.Sum64())
+}
