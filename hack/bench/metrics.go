@@ -7,43 +7,33 @@ import (
 	"net/http"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 )
 
-// scrape is one /metrics response, by metric family name.
-type scrape map[string]*dto.MetricFamily
+// scrape is one /metrics response: its samples by metric name.
+type scrape map[string][]*model.Sample
 
 func parseMetrics(r io.Reader) (scrape, error) {
 	p := expfmt.NewTextParser(model.UTF8Validation)
-	return p.TextToMetricFamilies(r)
+	families, err := p.TextToMetricFamilies(r)
+	if err != nil {
+		return nil, err
+	}
+	s := scrape{}
+	for name, family := range families {
+		s[name], err = expfmt.ExtractSamples(&expfmt.DecodeOptions{}, family)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
-// each calls f with the label lookup and value of every sample of name
-// (counters, gauges and untyped; the bench reads no histograms).
-func (s scrape) each(name string, f func(label func(string) string, v float64)) {
-	family := s[name]
-	if family == nil {
-		return
-	}
-	for _, m := range family.GetMetric() {
-		label := func(name string) string {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == name {
-					return l.GetValue()
-				}
-			}
-			return ""
-		}
-		switch {
-		case m.Counter != nil:
-			f(label, m.GetCounter().GetValue())
-		case m.Gauge != nil:
-			f(label, m.GetGauge().GetValue())
-		case m.Untyped != nil:
-			f(label, m.GetUntyped().GetValue())
-		}
+// each calls f with the labels and value of every sample named name.
+func (s scrape) each(name string, f func(label model.Metric, v float64)) {
+	for _, smp := range s[name] {
+		f(smp.Metric, float64(smp.Value))
 	}
 }
 
@@ -62,15 +52,15 @@ var writtenResources = map[string]bool{"configmaps": true, "cronjobs": true, "fi
 // subresources apart (fittingjobs/status).
 func apiMutations(s scrape) map[request]float64 {
 	out := map[request]float64{}
-	s.each("apiserver_request_total", func(label func(string) string, v float64) {
-		if !mutatingVerbs[label("verb")] || !writtenResources[label("resource")] {
+	s.each("apiserver_request_total", func(label model.Metric, v float64) {
+		if !mutatingVerbs[string(label["verb"])] || !writtenResources[string(label["resource"])] {
 			return
 		}
-		resource := label("resource")
-		if sub := label("subresource"); sub != "" {
+		resource := string(label["resource"])
+		if sub := string(label["subresource"]); sub != "" {
 			resource += "/" + sub
 		}
-		out[request{label("verb"), resource, label("code")}] += v
+		out[request{string(label["verb"]), resource, string(label["code"])}] += v
 	})
 	return out
 }
@@ -100,14 +90,14 @@ type counters struct {
 
 func readCounters(s scrape) counters {
 	c := counters{syncs: map[string]float64{}}
-	s.each("fittingjob_controller_syncs_total", func(label func(string) string, v float64) { c.syncs[label("result")] += v })
-	s.each("rest_client_requests_total", func(label func(string) string, v float64) {
-		if label("method") != "GET" {
+	s.each("fittingjob_controller_syncs_total", func(label model.Metric, v float64) { c.syncs[string(label["result"])] += v })
+	s.each("rest_client_requests_total", func(label model.Metric, v float64) {
+		if string(label["method"]) != "GET" {
 			c.mutating += v
 		}
 	})
-	s.each("workqueue_depth", func(label func(string) string, v float64) {
-		if label("name") == "fittingjob-controller" {
+	s.each("workqueue_depth", func(label model.Metric, v float64) {
+		if string(label["name"]) == "fittingjob-controller" {
 			c.queue += v
 		}
 	})

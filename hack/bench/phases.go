@@ -44,10 +44,10 @@ func (b *bench) cold() phase {
 	floorNS, ctrlNS := b.ns("cold-floor"), b.ns("cold")
 	return phase{
 		runs: []run{{
-			name: "cold/floor", side: floorSide, namespace: floorNS, image: benchImage, controller: stopped,
+			name: "cold/floor", namespace: floorNS, image: benchImage, controller: stopped,
 			prepare: b.createFittingJobs(floorNS), act: b.floor.cold(floorNS), until: converged, drop: floorNS,
 		}, {
-			name: "cold/controller", side: controllerSide, namespace: ctrlNS, image: benchImage, controller: stopped,
+			name: "cold/controller", namespace: ctrlNS, image: benchImage, controller: stopped,
 			prepare: b.createFittingJobs(ctrlNS), act: b.proc.start, until: converged, drop: ctrlNS,
 		}},
 		report: b.convergenceRows("cold", fmt.Sprintf("exec -> all %d Ready with both children", b.opts.n), atMost(maxConvergenceCPU)),
@@ -60,11 +60,11 @@ func (b *bench) online() phase {
 	floorNS, ctrlNS := b.ns("online-floor"), b.ns("main")
 	return phase{
 		runs: []run{{
-			name: "online/floor", side: floorSide, namespace: floorNS, image: benchImage, controller: stopped,
+			name: "online/floor", namespace: floorNS, image: benchImage, controller: stopped,
 			prepare: func(ctx context.Context) error { return b.createNamespace(ctx, floorNS) },
 			act:     b.floor.online(b.adminIhpa, floorNS, b.opts.n), until: converged, drop: floorNS,
 		}, {
-			name: "online/controller", side: controllerSide, namespace: ctrlNS, image: benchImage, controller: running,
+			name: "online/controller", namespace: ctrlNS, image: benchImage, controller: running,
 			prepare: func(ctx context.Context) error { return b.createNamespace(ctx, ctrlNS) },
 			act: func(ctx context.Context) error {
 				return parallel(ctx, b.opts.n, b.opts.workers, func(ctx context.Context, i int) error {
@@ -91,7 +91,7 @@ func (b *bench) ensureMain(ctx context.Context) error {
 	if err := b.drop(ctx, ns); err != nil {
 		return err
 	}
-	_, err := b.do(ctx, run{name: "main: N synced FittingJobs", side: controllerSide, namespace: ns, image: benchImage,
+	_, err := b.do(ctx, run{name: "main: N synced FittingJobs", namespace: ns, image: benchImage,
 		controller: running, act: b.createFittingJobs(ns), until: converged})
 	b.mainNS = ns
 	return err
@@ -101,7 +101,7 @@ func (b *bench) ensureMain(ctx context.Context) error {
 func (b *bench) steady() phase {
 	o := b.opts
 	return phase{
-		runs: []run{{name: "steady", side: controllerSide, namespace: b.mainNS, image: benchImage, controller: running, until: holdFor(3 * o.resync)}},
+		runs: []run{{name: "steady", namespace: b.mainNS, image: benchImage, controller: running, until: holdFor(3 * o.resync)}},
 		report: func(res []result) {
 			s, r := res[0], b.report
 			r.value("steady", fmt.Sprintf("controller CPU seconds over 3 x %v", o.resync), s.cpu, "%.2f", atMost(maxSteadyCPU))
@@ -126,7 +126,7 @@ func (b *bench) restart() phase {
 	var readyAfter time.Duration
 	return phase{
 		runs: []run{{
-			name: "restart", side: controllerSide, namespace: b.mainNS, image: benchImage, controller: stopped,
+			name: "restart", namespace: b.mainNS, image: benchImage, controller: stopped,
 			act: func(ctx context.Context) error {
 				t0 := time.Now()
 				if err := b.proc.start(ctx); err != nil {
@@ -144,7 +144,7 @@ func (b *bench) restart() phase {
 			r.info("restart", fmt.Sprintf("exec -> all %d synced once, queue empty", b.opts.n), seconds(s.took))
 			r.value("restart", "controller CPU seconds", s.cpu, "%.2f", noLimit)
 			r.value("restart", "controller RSS, MB", s.rss/1e6, "%.1f", noLimit)
-			r.value("restart", "FittingJobs converged (watch), of N", float64(s.converged), "%g", atLeast(float64(b.opts.n)))
+			r.value("restart", "FittingJobs no longer converged (watch)", float64(b.opts.n-s.converged), "%g", atMost(0))
 			b.noWrites("restart", s)
 		},
 	}
@@ -180,7 +180,7 @@ func (b *bench) memory() phase {
 		}
 	}
 	memoryRun := func(name, ns string, labels map[string]string, into *[]float64) run {
-		r := run{name: name, side: controllerSide, namespace: b.mainNS, image: benchImage, controller: running, until: sample(into), drop: ns}
+		r := run{name: name, namespace: b.mainNS, image: benchImage, controller: running, until: sample(into), drop: ns}
 		if ns != "" {
 			r.prepare = b.createConfigMaps(ns, labels)
 		}
@@ -221,10 +221,10 @@ func (b *bench) storm() phase {
 	floorState, ctrlState := &stormState{}, &stormState{}
 	return phase{
 		runs: []run{{
-			name: "storm/floor", side: floorSide, namespace: ns, image: floorImage, controller: stopped,
+			name: "storm/floor", namespace: ns, image: floorImage, controller: stopped,
 			prepare: b.listStormState(ns, floorState), act: b.floor.storm(b.adminIhpa, floorState, floorImage), until: converged,
 		}, {
-			name: "storm/controller", side: controllerSide, namespace: ns, image: ctrlImage, controller: running,
+			name: "storm/controller", namespace: ns, image: ctrlImage, controller: running,
 			prepare: b.listStormState(ns, ctrlState),
 			act: func(ctx context.Context) error {
 				return parallel(ctx, len(ctrlState.fjs), b.opts.workers, func(ctx context.Context, i int) error {

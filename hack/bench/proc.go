@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // controllerProc runs the real controller binary as a subprocess, as its
@@ -191,19 +193,8 @@ func (p *controllerProc) settle(ctx context.Context, timeout time.Duration) erro
 
 // poll calls cond every interval until it is true or fails, or timeout.
 func poll(ctx context.Context, interval, timeout time.Duration, what string, cond func(context.Context) (bool, error)) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, err := cond(ctx)
-		if ok || err != nil {
-			return err
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: not done after %v", what, timeout)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(interval):
-		}
+	if err := wait.PollUntilContextTimeout(ctx, interval, timeout, true, cond); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
+	return nil
 }

@@ -8,49 +8,30 @@ import (
 	"time"
 )
 
-// limit is a figure's target: a maximum, a minimum, or none (information).
+// limit is a figure's target, a maximum; noLimit: information only.
 type limit struct {
-	bound float64
-	kind  limitKind
+	max float64
+	set bool
 }
-
-type limitKind int
-
-const (
-	infoOnly limitKind = iota
-	maximum
-	minimum
-)
 
 var noLimit = limit{}
 
-func atMost(v float64) limit  { return limit{v, maximum} }
-func atLeast(v float64) limit { return limit{v, minimum} }
+func atMost(v float64) limit { return limit{v, true} }
 
-func (l limit) String() string {
-	switch l.kind {
-	case maximum:
-		return fmt.Sprintf("<= %g", l.bound)
-	case minimum:
-		return fmt.Sprintf(">= %g", l.bound)
-	}
-	return "-"
-}
-
-// unit is the limit with a unit, or "-" when there is no limit.
-func (l limit) unit(prefix, suffix string) string {
-	if l.kind == infoOnly {
+// target is how the table shows the limit, with a unit.
+func (l limit) target(prefix, suffix string) string {
+	if !l.set {
 		return "-"
 	}
-	return prefix + l.String() + suffix
+	return fmt.Sprintf("%s<= %g%s", prefix, l.max, suffix)
 }
 
 // verdict is "met", "MISSED", or "info" when there is no target.
 func (l limit) verdict(v float64) string {
 	switch {
-	case l.kind == infoOnly:
+	case !l.set:
 		return "info"
-	case l.kind == maximum && v <= l.bound, l.kind == minimum && v >= l.bound:
+	case v <= l.max:
 		return "met"
 	}
 	return "MISSED"
@@ -78,19 +59,19 @@ func seconds(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) 
 func (r *report) compare(phase, figure string, ctrl, floor float64, format string, l limit) {
 	q := ratio(ctrl, floor)
 	r.rows = append(r.rows, row{phase, figure, fmt.Sprintf(format, ctrl), fmt.Sprintf(format, floor),
-		fmt.Sprintf("%.2f", q), l.unit("ratio ", ""), l.verdict(q)})
+		fmt.Sprintf("%.2f", q), l.target("ratio ", ""), l.verdict(q)})
 }
 
 // value is a figure of the controller alone, against l.
 func (r *report) value(phase, figure string, v float64, format string, l limit) {
-	r.rows = append(r.rows, row{phase, figure, fmt.Sprintf(format, v), "-", "-", l.String(), l.verdict(v)})
+	r.rows = append(r.rows, row{phase, figure, fmt.Sprintf(format, v), "-", "-", l.target("", ""), l.verdict(v)})
 }
 
 // growth is a growth in percent against l.
 func (r *report) growth(phase, figure string, before, after float64, l limit) {
 	g := growth(before, after)
 	r.rows = append(r.rows, row{phase, figure, fmt.Sprintf("%.1f -> %.1f MB (%+.1f%%)", before/1e6, after/1e6, g), "-", "-",
-		l.unit("", "%"), l.verdict(g)})
+		l.target("", "%"), l.verdict(g)})
 }
 
 func (r *report) info(phase, figure, value string) {

@@ -7,17 +7,9 @@ import (
 	"time"
 )
 
-// side says whose writes a run measures; procState is the controller's
-// state before a run's window.
-type (
-	side      int
-	procState int
-)
-
-const (
-	floorSide side = iota
-	controllerSide
-)
+// procState is the controller's state before a run's window. A floor
+// runs with the controller stopped.
+type procState int
 
 const (
 	stopped procState = iota
@@ -29,7 +21,6 @@ const (
 // observed converging to image.
 type run struct {
 	name             string // e.g. "cold/floor"
-	side             side
 	namespace, image string
 	controller       procState
 	prepare, act     func(context.Context) error
@@ -166,7 +157,7 @@ func (b *bench) do(ctx context.Context, r run) (res result, err error) {
 	res.took = time.Since(t0)
 	if err == nil && b.proc.running() {
 		var use usage
-		if use, err = b.proc.usage(); err == nil && r.side == controllerSide {
+		if use, err = b.proc.usage(); err == nil {
 			err = b.settle(ctx)
 		}
 		res.cpu = use.cpu - begin.use.cpu
@@ -178,7 +169,7 @@ func (b *bench) do(ctx context.Context, r run) (res result, err error) {
 	res.rss, res.api, res.watch = end.use.rss, delta(begin.api, end.api), delta(begin.watch, end.watch)
 	res.syncs, res.converged = delta(begin.ctrl.syncs, end.ctrl.syncs), end.converged
 	ctrl := ""
-	if r.side == controllerSide {
+	if b.proc.running() {
 		ctrl = fmt.Sprintf("; controller CPU %.2fs, RSS %.1f MB, syncs: %s", res.cpu, res.rss/1e6, formatCounts(res.syncs))
 	}
 	b.report.note("%s: %s; API server mutating requests: %s; watch events: %s%s%s",
