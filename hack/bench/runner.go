@@ -131,11 +131,13 @@ func (b *bench) do(ctx context.Context, r run) (res result, err error) {
 	}
 	// Settled before prepare, which may read what the controller writes,
 	// and after, which may give it work.
-	for _, step := range []func(context.Context) error{b.settle, r.prepare, b.settle} {
-		if step != nil {
-			if err := step(ctx); err != nil {
-				return res, err
-			}
+	steps := []func(context.Context) error{b.settle}
+	if r.prepare != nil {
+		steps = append(steps, r.prepare, b.settle)
+	}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return res, err
 		}
 	}
 	obs, err := b.observe(ctx, r.namespace, r.image)
