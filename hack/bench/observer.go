@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -43,7 +44,8 @@ type observer struct {
 	jobs      map[string]*observed
 	converged int
 	events    map[string]float64 // by "Kind TYPE"
-	done      chan struct{}
+	done      chan struct{}      // closed the first time all N converged
+	doneOnce  sync.Once
 	err       error
 
 	cancel context.CancelFunc
@@ -148,7 +150,7 @@ func (o *observer) apply(t watch.EventType, obj runtime.Object) string {
 	case s.converged && !was:
 		o.converged++
 		if o.converged == o.n {
-			close(o.done)
+			o.doneOnce.Do(func() { close(o.done) })
 		}
 	case was && !s.converged:
 		o.converged--
@@ -201,9 +203,5 @@ func (o *observer) wait(ctx context.Context, timeout time.Duration, alive func()
 func (o *observer) counts() (map[string]float64, int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	events := make(map[string]float64, len(o.events))
-	for k, v := range o.events {
-		events[k] = v
-	}
-	return events, o.converged
+	return maps.Clone(o.events), o.converged
 }
