@@ -1,7 +1,11 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -119,5 +123,31 @@ func TestLimitVerdict(t *testing.T) {
 		if got := c.l.verdict(c.v); got != c.want {
 			t.Errorf("%s verdict(%g) = %s, want %s", c.l.target("", ""), c.v, got, c.want)
 		}
+	}
+}
+
+func TestParallel(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[int]int{}
+	err := parallel(context.Background(), 1000, 4, func(_ context.Context, i int) error {
+		mu.Lock()
+		defer mu.Unlock()
+		seen[i]++
+		return nil
+	})
+	if err != nil || len(seen) != 1000 || seen[0] != 1 || seen[999] != 1 {
+		t.Errorf("parallel: %v, %d indices seen, first %d times, last %d times", err, len(seen), seen[0], seen[999])
+	}
+	boom := errors.New("boom")
+	var calls atomic.Int64
+	err = parallel(context.Background(), 1000, 4, func(_ context.Context, i int) error {
+		calls.Add(1)
+		if i == 10 {
+			return boom
+		}
+		return nil
+	})
+	if !errors.Is(err, boom) || calls.Load() > 100 {
+		t.Errorf("parallel after an error: %v, %d calls", err, calls.Load())
 	}
 }

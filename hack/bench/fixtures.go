@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -55,36 +56,24 @@ func withImage(fj *ihpav1beta2.FittingJob, image string) *ihpav1beta2.FittingJob
 	return fj
 }
 
-// parallel runs do on 0..n-1 with workers goroutines and returns the first
-// error.
+// parallel runs do on 0..n-1 with workers goroutines, each taking the next
+// index as soon as it is free, and returns the first error.
 func parallel(ctx context.Context, n, workers int, do func(ctx context.Context, i int) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	next := make(chan int)
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			for i := range next {
+			for i := int(next.Add(1) - 1); i < n && ctx.Err() == nil; i = int(next.Add(1) - 1) {
 				if err := do(ctx, i); err != nil {
 					cancel(err)
 				}
 			}
 		})
 	}
-feed:
-	for i := range n {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
 	wg.Wait()
-	if ctx.Err() != nil {
-		return context.Cause(ctx)
-	}
-	return nil
+	return context.Cause(ctx)
 }
 
 // createFittingJobs creates the namespace and N FittingJobs in it as the
