@@ -55,7 +55,7 @@ type observer struct {
 // kindWatch lists one kind in the namespace, and watches it from the
 // list's resourceVersion.
 type kindWatch struct {
-	list  func(context.Context) (runtime.Object, error)
+	list  func(context.Context, metav1.ListOptions) (runtime.Object, error)
 	watch func(context.Context, metav1.ListOptions) (watch.Interface, error)
 }
 
@@ -65,23 +65,31 @@ func (b *bench) observe(ctx context.Context, namespace, image string) (*observer
 	ctx, o.cancel = context.WithCancel(ctx)
 	fjs, cms, cjs := b.adminIhpa.IhpaV1beta2().FittingJobs(namespace), b.admin.CoreV1().ConfigMaps(namespace), b.admin.BatchV1().CronJobs(namespace)
 	kinds := []kindWatch{
-		{func(ctx context.Context) (runtime.Object, error) { return fjs.List(ctx, metav1.ListOptions{}) }, fjs.Watch},
-		{func(ctx context.Context) (runtime.Object, error) { return cms.List(ctx, metav1.ListOptions{}) }, cms.Watch},
-		{func(ctx context.Context) (runtime.Object, error) { return cjs.List(ctx, metav1.ListOptions{}) }, cjs.Watch},
+		{func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) { return fjs.List(ctx, opts) }, fjs.Watch},
+		{func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) { return cms.List(ctx, opts) }, cms.Watch},
+		{func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) { return cjs.List(ctx, opts) }, cjs.Watch},
 	}
 	for _, k := range kinds {
-		list, err := k.list(ctx)
-		if err != nil {
-			o.stop()
-			return nil, err
+		// In pages, so that 10,000 objects are never all in memory at
+		// once; every page is of the first one's snapshot.
+		var rv string
+		for opts := (metav1.ListOptions{Limit: 500}); ; {
+			list, err := k.list(ctx, opts)
+			if err != nil {
+				o.stop()
+				return nil, err
+			}
+			items, _ := meta.ExtractList(list)
+			o.mu.Lock()
+			for _, item := range items {
+				o.apply(watch.Added, item)
+			}
+			o.mu.Unlock()
+			l, _ := meta.ListAccessor(list)
+			if rv, opts.Continue = l.GetResourceVersion(), l.GetContinue(); opts.Continue == "" {
+				break
+			}
 		}
-		items, _ := meta.ExtractList(list)
-		o.mu.Lock()
-		for _, item := range items {
-			o.apply(watch.Added, item)
-		}
-		o.mu.Unlock()
-		rv, _ := meta.NewAccessor().ResourceVersion(list)
 		rw, err := watchtools.NewRetryWatcherWithContext(ctx, rv, &cache.ListWatch{WatchFuncWithContext: k.watch})
 		if err != nil {
 			o.stop()

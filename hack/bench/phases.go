@@ -222,10 +222,13 @@ func (b *bench) storm() phase {
 	return phase{
 		runs: []run{{
 			name: "storm/floor", namespace: ns, image: floorImage, controller: stopped,
-			prepare: b.listStormState(ns, floorState), act: b.floor.storm(b.adminIhpa, floorState, floorImage), until: converged,
+			prepare: b.listStormState(ns, floorState, withChildren), act: b.floor.storm(b.adminIhpa, floorState, floorImage), until: converged,
 		}, {
 			name: "storm/controller", namespace: ns, image: ctrlImage, controller: running,
-			prepare: b.listStormState(ns, ctrlState),
+			prepare: func(ctx context.Context) error {
+				*floorState = stormState{} // the floor's copy of N objects is no longer needed
+				return b.listStormState(ns, ctrlState, fittingJobsOnly)(ctx)
+			},
 			act: func(ctx context.Context) error {
 				return parallel(ctx, len(ctrlState.fjs), b.opts.workers, func(ctx context.Context, i int) error {
 					fj := withImage(&ctrlState.fjs[i], ctrlImage)
@@ -239,12 +242,16 @@ func (b *bench) storm() phase {
 	}
 }
 
-// listStormState reads what the storm starts from (untimed).
-func (b *bench) listStormState(ns string, st *stormState) func(context.Context) error {
+// listStormState reads what the storm starts from (untimed): the
+// FittingJobs and, for the floor (withChildren), their children.
+func (b *bench) listStormState(ns string, st *stormState, with stormNeeds) func(context.Context) error {
 	return func(ctx context.Context) error {
 		fjs, err := b.adminIhpa.IhpaV1beta2().FittingJobs(ns).List(ctx, metav1.ListOptions{})
 		if err != nil {
 			return err
+		}
+		if st.fjs = fjs.Items; with == fittingJobsOnly {
+			return nil
 		}
 		cms, err := b.admin.CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{})
 		if err != nil {
@@ -255,7 +262,7 @@ func (b *bench) listStormState(ns string, st *stormState) func(context.Context) 
 			return err
 		}
 		// Without managedFields, as the controller's cache holds them.
-		st.fjs, st.cms, st.cjs = fjs.Items, map[string]*corev1.ConfigMap{}, map[string]*batchv1.CronJob{}
+		st.cms, st.cjs = map[string]*corev1.ConfigMap{}, map[string]*batchv1.CronJob{}
 		for i := range cms.Items {
 			if owner, ok := generator.OwnerOf(&cms.Items[i]); ok {
 				st.cms[owner], cms.Items[i].ManagedFields = &cms.Items[i], nil
@@ -269,3 +276,11 @@ func (b *bench) listStormState(ns string, st *stormState) func(context.Context) 
 		return nil
 	}
 }
+
+// stormNeeds says what a side of the storm lists first.
+type stormNeeds int
+
+const (
+	fittingJobsOnly stormNeeds = iota
+	withChildren
+)
