@@ -7,33 +7,28 @@ import (
 	"net/http"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 )
 
-// scrape is one /metrics response: its samples by metric name.
-type scrape map[string][]*model.Sample
+// scrape is one /metrics response, by metric family name.
+type scrape map[string]*dto.MetricFamily
 
 func parseMetrics(r io.Reader) (scrape, error) {
 	p := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := p.TextToMetricFamilies(r)
-	if err != nil {
-		return nil, err
-	}
-	s := scrape{}
-	for name, family := range families {
-		s[name], err = expfmt.ExtractSamples(&expfmt.DecodeOptions{}, family)
-		if err != nil {
-			return nil, err
-		}
-	}
-	return s, nil
+	return p.TextToMetricFamilies(r)
 }
 
-// each calls f with the labels and value of every sample named name.
+// each calls f with the labels and value of every sample of the family
+// name; only the families read become samples (the API server exposes
+// thousands of histogram series the bench never reads).
 func (s scrape) each(name string, f func(label model.Metric, v float64)) {
-	for _, smp := range s[name] {
-		f(smp.Metric, float64(smp.Value))
+	if family := s[name]; family != nil {
+		samples, _ := expfmt.ExtractSamples(&expfmt.DecodeOptions{}, family)
+		for _, smp := range samples {
+			f(smp.Metric, float64(smp.Value))
+		}
 	}
 }
 
