@@ -212,7 +212,7 @@ func (b *bench) header() {
 		qps = fmt.Sprintf("QPS %g burst %d per clientset", o.qps, o.burst)
 	}
 	r.head("floor:      the controller's kubeconfig, %s, protobuf for built-in types, %d goroutines; children from generator.Desired, one status write each", qps, o.workers)
-	r.head("users:      the admin, unthrottled, %d goroutines; N=%d FittingJobs, one namespace per run; times end when a watch sees the last one converged", o.workers, o.n)
+	r.head("users:      the admin, unthrottled, %d goroutines; N=%d FittingJobs; times end when a watch sees the last one converged", o.workers, o.n)
 	r.head("machine:    %d CPUs, load average at start %s; timeout %v; controller log %s", runtime.NumCPU(), loadAverage(), o.timeout, b.proc.logPath)
 }
 
