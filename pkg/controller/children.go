@@ -141,7 +141,7 @@ func (e *foreignObjectError) Error() string {
 		"delete or rename it, or rename the FittingJob", e.kind.name, e.namespace, e.name)
 }
 
-// writes are the child writes of one sync, for its one event.
+// writes are the child writes of one sync, for its event (recordRepair).
 type writes struct {
 	creates, updates []string
 }
@@ -169,16 +169,24 @@ func count(ctx context.Context, verb string, kind childKind, name string) string
 	return kind.name + " " + name
 }
 
-// recordWrites records one Normal event for all the child writes of a
-// sync, so that events never double the controller's writes: Created when
-// it created a child, else Updated.
-func (c *Controller) recordWrites(fj *ihpav1beta2.FittingJob, w *writes) {
+// recordRepair records the child writes of a sync as one Normal event when
+// they repaired drift: the FittingJob's spec is the one its status has
+// already seen in sync, so a child was changed or deleted by someone else
+// and has been put back. Writes that carry out a new spec (the children of
+// a new FittingJob, an edit) are what the user asked for: the Ready
+// condition and observedGeneration record them, with no write of their
+// own. Events thus never add a write to what a user's change costs, and
+// stand out when something fights the controller.
+func (c *Controller) recordRepair(fj *ihpav1beta2.FittingJob, w *writes) {
+	if fj.Generation != fj.Status.ObservedGeneration {
+		return
+	}
 	var parts []string
 	if len(w.creates) > 0 {
-		parts = append(parts, "created "+strings.Join(w.creates, " and "))
+		parts = append(parts, "recreated "+strings.Join(w.creates, " and "))
 	}
 	if len(w.updates) > 0 {
-		parts = append(parts, "updated "+strings.Join(w.updates, " and "))
+		parts = append(parts, "reverted "+strings.Join(w.updates, " and "))
 	}
 	if len(parts) == 0 {
 		return
@@ -187,7 +195,7 @@ func (c *Controller) recordWrites(fj *ihpav1beta2.FittingJob, w *writes) {
 	if len(w.creates) > 0 {
 		reason = ihpav1beta2.EventReasonCreated
 	}
-	message := strings.Join(parts, "; ")
+	message := strings.Join(parts, "; ") + " to match the FittingJob"
 	c.recorder.Event(fj, corev1.EventTypeNormal, reason, strings.ToUpper(message[:1])+message[1:])
 }
 

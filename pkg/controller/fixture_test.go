@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -49,13 +51,16 @@ const fixtureGrace = time.Hour
 type fixture struct {
 	t testing.TB
 
-	// Objects in the informer caches (and in the fake API server).
+	// Objects in the fake API server, and in the informer caches when
+	// production's informers would list them: every FittingJob, but only
+	// the ConfigMaps, CronJobs, Jobs and Pods that ManagedBySelector
+	// selects.
 	fittingJobs []*ihpav1beta2.FittingJob
 	configMaps  []*corev1.ConfigMap
 	cronJobs    []*batchv1.CronJob
 	jobs        []*batchv1.Job
 	pods        []*corev1.Pod
-	// Objects only in the fake API server: not labelled, so not cached.
+	// Objects only in the fake API server, whatever their labels.
 	uncached []runtime.Object
 	// Reactors run before the fake API server's object tracker.
 	kubeReactors []reactor
@@ -128,23 +133,52 @@ func (f *fixture) newController(ctx context.Context) *Controller {
 
 	f.fittingJobCache = fjInformer.Informer().GetIndexer()
 	f.cronJobCache = cjInformer.Informer().GetIndexer()
-	// Seed the caches directly, so that a test controls what sync sees.
+	// Seed the caches directly, so that a test controls what sync sees,
+	// but only with what production's informers can hold: an object
+	// without the managed-by label never reaches these listers.
 	for _, fj := range f.fittingJobs {
 		mustAdd(f.t, fjInformer.Informer().GetIndexer(), fj)
 	}
+	selector := managedBySelector(f.t)
 	for _, cm := range f.configMaps {
-		mustAdd(f.t, cmInformer.Informer().GetIndexer(), cm)
+		addSelected(f.t, cmInformer.Informer().GetIndexer(), selector, cm)
 	}
 	for _, cj := range f.cronJobs {
-		mustAdd(f.t, cjInformer.Informer().GetIndexer(), cj)
+		addSelected(f.t, cjInformer.Informer().GetIndexer(), selector, cj)
 	}
 	for _, job := range f.jobs {
-		mustAdd(f.t, jobInformer.Informer().GetIndexer(), job)
+		addSelected(f.t, jobInformer.Informer().GetIndexer(), selector, job)
 	}
 	for _, pod := range f.pods {
-		mustAdd(f.t, podInformer.Informer().GetIndexer(), pod)
+		addSelected(f.t, podInformer.Informer().GetIndexer(), selector, pod)
 	}
 	return c
+}
+
+// managedBySelector is the label selector production's ConfigMap,
+// CronJob, Job and Pod informers list with (app.Run tweaks their list
+// options with ManagedBySelector).
+func managedBySelector(t testing.TB) labels.Selector {
+	t.Helper()
+	var options metav1.ListOptions
+	ManagedBySelector(&options)
+	selector, err := labels.Parse(options.LabelSelector)
+	if err != nil {
+		t.Fatalf("ManagedBySelector: %v", err)
+	}
+	if selector.Empty() {
+		t.Fatal("ManagedBySelector selects everything")
+	}
+	return selector
+}
+
+// addSelected adds obj to indexer if selector selects it, as a filtered
+// list and watch would.
+func addSelected(t testing.TB, indexer cache.Indexer, selector labels.Selector, obj metav1.Object) {
+	t.Helper()
+	if selector.Matches(labels.Set(obj.GetLabels())) {
+		mustAdd(t, indexer, obj)
+	}
 }
 
 func mustAdd(t testing.TB, indexer cache.Indexer, obj any) {
@@ -260,7 +294,7 @@ func synced(fj *ihpav1beta2.FittingJob) *ihpav1beta2.FittingJob {
 	fj = fj.DeepCopy()
 	fj.Status = ihpav1beta2.FittingJobStatus{
 		ObservedGeneration: fj.Generation,
-		Schedule:           generator.Schedule(fj),
+		Schedule:           wantSchedule(fj),
 		Conditions: []metav1.Condition{{
 			Type:               ihpav1beta2.ConditionReady,
 			Status:             metav1.ConditionTrue,
@@ -276,11 +310,7 @@ func synced(fj *ihpav1beta2.FittingJob) *ihpav1beta2.FittingJob {
 // newFittingJob's (daily at 04:MM UTC, created at 00:00) at fixtureNow:
 // its first run is today at 04:MM, overdue an hour later.
 func awaitingFirstFit(fj *ihpav1beta2.FittingJob) metav1.Condition {
-	var minute int
-	if _, err := fmt.Sscanf(generator.Schedule(fj), "%d 4 * * *", &minute); err != nil {
-		panic(fmt.Sprintf("schedule %q: %v", generator.Schedule(fj), err))
-	}
-	first := time.Date(2026, 11, 1, 4, minute, 0, 0, time.UTC)
+	first := time.Date(2026, 11, 1, int(*fj.Spec.ExecuteOn), wantMinute(fj.Namespace, fj.Name), 0, 0, time.UTC)
 	return metav1.Condition{
 		Type:   ihpav1beta2.ConditionForecastFresh,
 		Status: metav1.ConditionUnknown,
@@ -289,6 +319,25 @@ func awaitingFirstFit(fj *ihpav1beta2.FittingJob) metav1.Condition {
 			", and the fit is overdue if none has succeeded by " + first.Add(fixtureGrace).Format(time.RFC3339) + ".",
 		ObservedGeneration: fj.Generation,
 	}
+}
+
+// wantSchedule is the schedule of newFittingJob's FittingJobs (executeOn
+// set, no spec.schedule) as SPEC.md section 4 defines it, worked out here
+// rather than asked of the generator the controller uses.
+func wantSchedule(fj *ihpav1beta2.FittingJob) string {
+	if fj.Spec.Schedule != "" || fj.Spec.ExecuteOn == nil {
+		panic("wantSchedule knows only FittingJobs with executeOn and without spec.schedule")
+	}
+	return fmt.Sprintf("%d %d * * *", wantMinute(fj.Namespace, fj.Name), *fj.Spec.ExecuteOn)
+}
+
+// wantMinute is the spread minute of a FittingJob: FNV-1a 32 of
+// "<namespace>/<name>" modulo 60, the formula generator's TestSchedule
+// pins (default/web is minute 3).
+func wantMinute(namespace, name string) int {
+	h := fnv.New32a()
+	h.Write([]byte(namespace + "/" + name))
+	return int(h.Sum32() % 60)
 }
 
 // withReady returns fj with a False Ready condition and the

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -12,11 +13,53 @@ import (
 // longer gap.
 const maxLookBack = 5 * 366 * 24 * time.Hour
 
+// schedules holds the schedules parsed so far, by parseSchedule's
+// arguments: every sync needs its FittingJob's, and parsing is most of the
+// work of a resync. A parsed schedule is never modified, so one serves
+// every sync. The map is emptied when it reaches maxSchedules, so that
+// schedules no longer in force do not pile up.
+var schedules struct {
+	sync.Mutex
+	parsed map[scheduleKey]cron.Schedule
+}
+
+type scheduleKey struct {
+	schedule string
+	timeZone string
+	zoned    bool
+}
+
+const maxSchedules = 10000
+
 // parseSchedule parses a CronJob's schedule as the CronJob controller does
 // (robfig/cron's standard parser, the time zone as a TZ= prefix), so that
 // the periods the freshness condition uses are those of the runs the
 // CronJob makes.
 func parseSchedule(schedule string, timeZone *string) (cron.Schedule, error) {
+	key := scheduleKey{schedule: schedule}
+	if timeZone != nil {
+		key.timeZone, key.zoned = *timeZone, true
+	}
+	schedules.Lock()
+	parsed, ok := schedules.parsed[key]
+	schedules.Unlock()
+	if ok {
+		return parsed, nil
+	}
+	parsed, err := parseScheduleUncached(schedule, timeZone)
+	if err != nil {
+		return nil, err
+	}
+	schedules.Lock()
+	if schedules.parsed == nil || len(schedules.parsed) >= maxSchedules {
+		schedules.parsed = map[scheduleKey]cron.Schedule{}
+	}
+	schedules.parsed[key] = parsed
+	schedules.Unlock()
+	return parsed, nil
+}
+
+func parseScheduleUncached(schedule string, timeZone *string) (cron.Schedule, error) {
 	if timeZone != nil {
 		if _, err := time.LoadLocation(*timeZone); err != nil {
 			return nil, err

@@ -86,8 +86,8 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 }
 
 // syncChildren makes fj's ConfigMap, then the CronJob that mounts it,
-// match what the generator makes of fj, and records one event for what it
-// wrote. Children verified in sync since fj last changed are not compared
+// match what the generator makes of fj, and records an event when that
+// repaired drift. Children verified in sync since fj last changed are not compared
 // again (verified.go).
 func (c *Controller) syncChildren(ctx context.Context, fj *ihpav1beta2.FittingJob) outcome {
 	if cronJob, ok := c.stillInSync(fj); ok {
@@ -106,7 +106,7 @@ func (c *Controller) syncChildren(ctx context.Context, fj *ihpav1beta2.FittingJo
 	}
 
 	var written writes
-	defer c.recordWrites(fj, &written)
+	defer c.recordRepair(fj, &written)
 	configMap, err := c.syncConfigMap(ctx, fj, desired.ConfigMap, &written)
 	if err != nil {
 		return childFailure(configMapKind, err)

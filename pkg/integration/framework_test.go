@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -66,6 +67,9 @@ type runningController struct {
 	cancel   context.CancelFunc
 	done     chan error
 	requests *requestLog
+	// killed is set by kill: the controller may then end on its own with
+	// errLostLease.
+	killed bool
 }
 
 // startController runs the controller, restricted to namespace so that
@@ -106,7 +110,7 @@ func (rc *runningController) stop() {
 	rc.cancel = nil
 	select {
 	case err := <-rc.done:
-		if err != nil {
+		if err != nil && !(rc.killed && err.Error() == errLostLease) {
 			rc.t.Errorf("controller stopped with an error: %v", err)
 		}
 	case <-time.After(30 * time.Second):
@@ -117,9 +121,25 @@ func (rc *runningController) stop() {
 	}
 }
 
+// kill cuts the controller off the API server, as a crash of its process
+// would: from now on every request it sends fails, so it can neither renew
+// nor release a Lease. Streams already open (watches) keep flowing, which
+// a dead process's would not, but they write nothing. Call stop later, to
+// end its goroutines.
+func (rc *runningController) kill() {
+	rc.killed = true
+	rc.requests.cut.Store(true)
+}
+
+// errLostLease is app.Run's error when the controller lost the Lease it
+// led with.
+const errLostLease = "lost the leader Lease"
+
 // requestLog records the mutating requests a client sends (leader
 // election's excepted) and every request the API server refuses with 403.
 type requestLog struct {
+	// cut makes every request fail (kill).
+	cut       atomic.Bool
 	mu        sync.Mutex
 	mutating  []string
 	forbidden []string
@@ -127,6 +147,9 @@ type requestLog struct {
 
 func (l *requestLog) wrap(rt http.RoundTripper) http.RoundTripper {
 	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+		if l.cut.Load() {
+			return nil, fmt.Errorf("%s %s: the controller was killed", req.Method, req.URL.Path)
+		}
 		resp, err := rt.RoundTrip(req)
 		l.mu.Lock()
 		defer l.mu.Unlock()

@@ -57,51 +57,6 @@ func TestMetricsAndProbesAreServed(t *testing.T) {
 	}
 }
 
-// Two replicas with leader election: only the leader writes; when it
-// stops, the other takes over within the lease duration.
-func TestLeaderElection(t *testing.T) {
-	ns := newNamespace(t)
-	lease := "fittingjob-controller-" + ns
-	elected := func(id string) func(*app.Options) {
-		return func(o *app.Options) {
-			o.LeaderElection.Enabled = true
-			o.LeaderElection.Namespace = "fittingjob-system"
-			o.LeaderElection.Name = lease
-			o.LeaderElection.Identity = id
-			o.LeaderElection.LeaseDuration = 3 * time.Second
-			o.LeaderElection.RenewDeadline = 2 * time.Second
-			o.LeaderElection.RetryPeriod = 500 * time.Millisecond
-		}
-	}
-	first := startController(t, ns, elected("first"))
-	eventually(t, 30*time.Second, "the first replica to lead", func(ctx context.Context) (bool, error) {
-		l, err := kube.CoordinationV1().Leases("fittingjob-system").Get(ctx, lease, metav1.GetOptions{})
-		return err == nil && l.Spec.HolderIdentity != nil && *l.Spec.HolderIdentity == "first", nil
-	})
-	second := startController(t, ns, elected("second"))
-
-	fj := createFittingJob(t, prometheusFittingJob(ns, "led"))
-	waitReady(t, ns, fj.Name)
-	first.requests.settle(t)
-	if writes := second.requests.mutatingSince(0); len(writes) > 0 {
-		t.Errorf("the standby wrote: %v", writes)
-	}
-
-	stopped := time.Now()
-	first.stop()
-	second.requests.settle(t)
-	takeover := createFittingJob(t, prometheusFittingJob(ns, "after"))
-	waitReady(t, ns, takeover.Name)
-	if took := time.Since(stopped); took > 3*time.Second+30*time.Second {
-		t.Errorf("takeover took %v", took)
-	}
-	t.Logf("the standby took over and synced a new FittingJob %v after the leader stopped", time.Since(stopped).Round(time.Millisecond))
-	// The first FittingJob is not written again by the new leader.
-	if writes := second.requests.mutatingSince(0); strings.Contains(strings.Join(writes, " "), "/led") {
-		t.Errorf("the new leader rewrote the first FittingJob's objects: %v", writes)
-	}
-}
-
 func freeAddress(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	kubeinformers "k8s.io/client-go/informers"
@@ -25,7 +24,6 @@ import (
 	clientset "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned"
 	ihpascheme "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned/scheme"
 	ihpainformers "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/informers/externalversions"
-	"github.com/intelligent-hpa/fittingjob-controller/pkg/metrics"
 )
 
 // Options configure the controller process; the binary's flags set them.
@@ -44,6 +42,9 @@ type Options struct {
 	// /metrics; empty disables either.
 	ProbeAddress   string
 	MetricsAddress string
+	// Profiling serves Go's pprof profiles under /debug/pprof/ on
+	// MetricsAddress, as Kubernetes' own components do with --profiling.
+	Profiling      bool
 	LeaderElection LeaderElection
 	// FreshnessGrace is how long past one schedule period a fit may
 	// succeed before its forecast counts as overdue.
@@ -97,7 +98,7 @@ func Run(ctx context.Context, opts Options) error {
 
 	ihpaInformers := ihpainformers.NewSharedInformerFactoryWithOptions(ihpaClient, opts.ResyncPeriod,
 		ihpainformers.WithNamespace(opts.Namespace),
-		ihpainformers.WithTransform(controller.DropManagedFields))
+		ihpainformers.WithTransform(controller.DropFittingJobFields))
 	// Only the controller's own children and runs are cached, not every
 	// ConfigMap, CronJob, Job and Pod in the cluster. They are never
 	// resynced: the FittingJob's own resync covers its children and runs
@@ -161,8 +162,7 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}()
 	go func() {
-		handler := promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{})
-		if err := serve(ctx, opts.MetricsAddress, handler); err != nil {
+		if err := serve(ctx, opts.MetricsAddress, metricsHandler(opts.Profiling)); err != nil {
 			cancel(fmt.Errorf("serving metrics: %w", err))
 		}
 	}()

@@ -37,6 +37,7 @@ func (c *CommandLine) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.Burst, "kube-api-burst", o.Burst, "Client-side burst of requests to the API server.")
 	fs.StringVar(&o.ProbeAddress, "health-probe-bind-address", o.ProbeAddress, "Address of /healthz and /readyz. Empty: disabled.")
 	fs.StringVar(&o.MetricsAddress, "metrics-bind-address", o.MetricsAddress, "Address of Prometheus /metrics. Empty: disabled.")
+	fs.BoolVar(&o.Profiling, "profiling", o.Profiling, "Serve Go's pprof profiles under /debug/pprof/ on the metrics address.")
 	fs.DurationVar(&o.FreshnessGrace, "freshness-grace", o.FreshnessGrace, "How long past one schedule period a fit may succeed before the forecast counts as overdue (ForecastFresh=False FitOverdue).")
 	o.LeaderElection.AddFlags(fs)
 	logsapi.AddFlags(c.Logging, fs)

@@ -41,11 +41,13 @@ const (
 
 // Reasons of the events about children and the spec.
 const (
-	// EventReasonCreated (Normal): a sync created a child, or both. One
-	// event per sync names every child it wrote.
+	// EventReasonCreated (Normal): a sync recreated a child that someone
+	// deleted while the spec stayed the same. One event per sync names
+	// every child it wrote. Creating the children of a new or changed
+	// FittingJob records no event: Ready and observedGeneration say it.
 	EventReasonCreated = "Created"
-	// EventReasonUpdated (Normal): a sync updated a child, or both, and
-	// created none.
+	// EventReasonUpdated (Normal): a sync reverted a child that someone
+	// changed, and created none.
 	EventReasonUpdated = "Updated"
 	// EventReasonSpecWarning (Warning): advice about a valid spec, once
 	// per generation.

@@ -1,0 +1,71 @@
+//go:build integration
+
+package integration
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/metrics"
+)
+
+// A window in which the controller writes nothing proves nothing if the
+// controller never synced in it: forgetSyncs and checkSynced are the
+// positive control of such windows. Every sync of a FittingJob that gets as
+// far as its status creates the FittingJob's fittingjob_runs_total series
+// (from zero) in the process-wide metrics.Registry, which the controllers
+// these tests run in-process share. Dropping the series and finding them
+// again later proves that a sync of that FittingJob ran in between.
+
+// forgetSyncs drops the per-FittingJob series of names, so that
+// checkSynced sees only syncs that run from now on. Call it while no
+// controller syncs them (stopped, or settled) to leave no sync half in the
+// window.
+func forgetSyncs(namespace string, names ...string) {
+	for _, name := range names {
+		metrics.ForgetFittingJob(namespace, name)
+	}
+}
+
+// checkSynced fails the test unless every FittingJob of names was synced
+// since forgetSyncs; window says which window, for the message.
+func checkSynced(t *testing.T, window, namespace string, names ...string) {
+	t.Helper()
+	synced := syncedFittingJobs(t, namespace)
+	var missing []string
+	for _, name := range names {
+		if !slices.Contains(synced, name) {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("%s: the controller never synced %v (no fittingjob_runs_total series), so the writes it did not send prove nothing",
+			window, missing)
+	}
+}
+
+// syncedFittingJobs lists the FittingJobs of namespace that have
+// fittingjob_runs_total series.
+func syncedFittingJobs(t *testing.T, namespace string) []string {
+	t.Helper()
+	families, err := metrics.Registry.Gather()
+	if err != nil {
+		t.Fatalf("gathering the controller's metrics: %v", err)
+	}
+	var names []string
+	for _, family := range families {
+		if family.GetName() != "fittingjob_runs_total" {
+			continue
+		}
+		for _, m := range family.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["namespace"] == namespace {
+				names = append(names, labels["fittingjob"])
+			}
+		}
+	}
+	return names
+}
