@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	gosync "sync"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -32,7 +33,8 @@ func desired(fj *ihpav1beta2.FittingJob) (*generator.Children, error) {
 // Its clients are the controller's: the controller's kubeconfig (same
 // identity, impersonation and RBAC checks), the same QPS and burst, protobuf
 // for built-in types, and as many goroutines as the controller has workers,
-// each doing one FittingJob's writes back to back.
+// each doing one FittingJob's writes back to back, while the users' own
+// goroutines create or update the next ones.
 type floor struct {
 	kube    kubernetes.Interface
 	ihpa    clientset.Interface
@@ -112,17 +114,48 @@ func (f *floor) cold(namespace string) func(context.Context) error {
 	}
 }
 
-// online has each goroutine create a FittingJob with the users' client,
-// then at once sync it.
+// pipeline has the users do user(i) for every i with as many goroutines
+// as in the controller's run, and the floor's goroutines sync each result
+// as soon as it is there, as the controller's workers take what the users
+// did off their queue.
+func (f *floor) pipeline(ctx context.Context, n int, user func(context.Context, int) (*ihpav1beta2.FittingJob, error),
+	sync func(context.Context, *ihpav1beta2.FittingJob) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	done := make(chan *ihpav1beta2.FittingJob, n)
+	go func() {
+		defer close(done)
+		err := parallel(ctx, n, f.workers, func(ctx context.Context, i int) error {
+			fj, err := user(ctx, i)
+			if err == nil {
+				done <- fj
+			}
+			return err
+		})
+		if err != nil {
+			cancel(err)
+		}
+	}()
+	var wg gosync.WaitGroup
+	for range f.workers {
+		wg.Go(func() {
+			for fj := range done {
+				if err := sync(ctx, fj); err != nil {
+					cancel(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return context.Cause(ctx)
+}
+
+// online: the users create the FittingJobs; the floor syncs each.
 func (f *floor) online(users clientset.Interface, namespace string, n int) func(context.Context) error {
 	return func(ctx context.Context) error {
-		return parallel(ctx, n, f.workers, func(ctx context.Context, i int) error {
-			fj, err := users.IhpaV1beta2().FittingJobs(namespace).Create(ctx, newFittingJob(namespace, i), metav1.CreateOptions{})
-			if err != nil {
-				return err
-			}
-			return f.create(ctx, fj)
-		})
+		return f.pipeline(ctx, n, func(ctx context.Context, i int) (*ihpav1beta2.FittingJob, error) {
+			return users.IhpaV1beta2().FittingJobs(namespace).Create(ctx, newFittingJob(namespace, i), metav1.CreateOptions{})
+		}, f.create)
 	}
 }
 
@@ -134,15 +167,12 @@ type stormState struct {
 	cjs map[string]*batchv1.CronJob
 }
 
-// storm has each goroutine update a FittingJob's spec with the users'
-// client, then at once sync it.
+// storm: the users update the FittingJobs' spec; the floor syncs each.
 func (f *floor) storm(users clientset.Interface, st *stormState, image string) func(context.Context) error {
 	return func(ctx context.Context) error {
-		return parallel(ctx, len(st.fjs), f.workers, func(ctx context.Context, i int) error {
-			fj, err := users.IhpaV1beta2().FittingJobs(st.fjs[i].Namespace).Update(ctx, withImage(&st.fjs[i], image), metav1.UpdateOptions{})
-			if err != nil {
-				return err
-			}
+		return f.pipeline(ctx, len(st.fjs), func(ctx context.Context, i int) (*ihpav1beta2.FittingJob, error) {
+			return users.IhpaV1beta2().FittingJobs(st.fjs[i].Namespace).Update(ctx, withImage(&st.fjs[i], image), metav1.UpdateOptions{})
+		}, func(ctx context.Context, fj *ihpav1beta2.FittingJob) error {
 			cm, cj := st.cms[fj.Name], st.cjs[fj.Name]
 			if cm == nil || cj == nil {
 				return fmt.Errorf("children of %s/%s missing", fj.Namespace, fj.Name)
