@@ -11,7 +11,7 @@ GO    ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/intelligent-hpa/fittingjob-controller/pkg/version.Version=$(VERSION)
 
-.PHONY: all build generate verify verify-manifests check-rules test unit-test integration-test run run-smoke control-plane clean image release
+.PHONY: all build generate verify verify-manifests check-rules check-bench test unit-test integration-test run run-smoke control-plane clean image release
 
 all: build
 
@@ -42,8 +42,8 @@ generate:
 	hack/update-codegen.sh
 
 ## verify: generated code fresh, gofmt clean, go vet clean, go.mod tidy,
-## manifests render with kubectl, alerting rules valid
-verify: verify-manifests check-rules
+## manifests render with kubectl, alerting rules valid, the bench's own tests
+verify: verify-manifests check-rules check-bench
 	hack/verify-codegen.sh
 	@unformatted=$$(gofmt -l cmd pkg); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
@@ -60,6 +60,12 @@ verify-manifests:
 check-rules:
 	@unformatted=$$(gofmt -l hack/promrules); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	cd hack/promrules && $(GO) vet ./... && $(GO) test -count=1 ./...
+
+## check-bench: the benchmark (hack/bench, a module of its own) formatted,
+## vetted, tidy, and its unit tests passing; make bench runs it
+check-bench:
+	@unformatted=$$(gofmt -l hack/bench); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	cd hack/bench && $(GO) vet ./... && $(GO) test -count=1 ./... && $(GO) mod tidy -diff
 
 ## test: verify, unit tests, integration tests on a local control plane, then the make run smoke test
 test: verify unit-test integration-test run-smoke

@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"sync"
+	gosync "sync"
+	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -17,178 +17,167 @@ import (
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
 )
 
+const configKey = generator.ConfigKey
+
+// desired is generator.Desired with its ErrorList as an error.
+func desired(fj *ihpav1beta2.FittingJob) (*generator.Children, error) {
+	ch, errs := generator.Desired(fj)
+	if len(errs) > 0 {
+		return nil, errs.ToAggregate()
+	}
+	return ch, nil
+}
+
 // floor is a bare client that sends exactly the writes the controller has
-// to send, nothing else: no informers, no queue, no events, no re-reads.
-// It is built like the controller's clients: the controller's kubeconfig
-// (so the same identity, impersonation and RBAC checks), a Kubernetes
-// clientset and a FittingJob clientset with the controller's QPS and burst
-// each (client-go gives every clientset its own rate limiter, as in the
-// controller), and as many goroutines as the controller has workers. The
-// objects come from pkg/generator, with the spec-hash annotation the
-// controller adds, so the payloads are the controller's.
+// to send and nothing else: no informers, no queue, no events, no re-reads.
+// Its clients are the controller's: the controller's kubeconfig (same
+// identity, impersonation and RBAC checks), the same QPS and burst, protobuf
+// for built-in types, and as many goroutines as the controller has workers,
+// each doing one FittingJob's writes back to back, while the users' own
+// goroutines create or update the next ones.
 type floor struct {
 	kube    kubernetes.Interface
 	ihpa    clientset.Interface
 	workers int
 }
 
-// parallel runs do on 0..n-1 with workers goroutines and returns the first
-// error.
-func parallel(ctx context.Context, n, workers int, do func(ctx context.Context, i int) error) error {
+// create is a first sync: the ConfigMap, the CronJob, then the status.
+func (f *floor) create(ctx context.Context, fj *ihpav1beta2.FittingJob) error {
+	want, err := desired(fj)
+	if err != nil {
+		return err
+	}
+	if _, err := f.kube.CoreV1().ConfigMaps(fj.Namespace).Create(ctx, want.ConfigMap, metav1.CreateOptions{}); err != nil {
+		return err
+	}
+	cj, err := f.kube.BatchV1().CronJobs(fj.Namespace).Create(ctx, want.CronJob, metav1.CreateOptions{})
+	if err != nil {
+		return err
+	}
+	return f.writeStatus(ctx, fj, cj)
+}
+
+// update is a sync after a spec change: the live children (as a cache
+// holds them) updated to the desired ones, then the status.
+func (f *floor) update(ctx context.Context, fj *ihpav1beta2.FittingJob, cm *corev1.ConfigMap, cj *batchv1.CronJob) error {
+	want, err := desired(fj)
+	if err != nil {
+		return err
+	}
+	cm = cm.DeepCopy()
+	cm.Data = want.ConfigMap.Data
+	if _, err := f.kube.CoreV1().ConfigMaps(fj.Namespace).Update(ctx, cm, metav1.UpdateOptions{}); err != nil {
+		return err
+	}
+	cj = cj.DeepCopy()
+	cj.Spec, cj.Annotations = want.CronJob.Spec, want.CronJob.Annotations
+	if cj, err = f.kube.BatchV1().CronJobs(fj.Namespace).Update(ctx, cj, metav1.UpdateOptions{}); err != nil {
+		return err
+	}
+	return f.writeStatus(ctx, fj, cj)
+}
+
+// writeStatus is the one status write of a sync, of the controller's
+// shape: Ready=True Synced and ForecastFresh=Unknown AwaitingFirstFit (with
+// a message of two timestamps, as the controller's), the schedule, the
+// observed generation. The FittingJob is sent without managedFields, as
+// the controller's cache holds it.
+func (f *floor) writeStatus(ctx context.Context, fj *ihpav1beta2.FittingJob, cj *batchv1.CronJob) error {
+	fj = fj.DeepCopy()
+	fj.ManagedFields = nil
+	s := &fj.Status
+	s.Schedule, s.ObservedGeneration = cj.Spec.Schedule, fj.Generation
+	meta.SetStatusCondition(&s.Conditions, metav1.Condition{
+		Type: ihpav1beta2.ConditionReady, Status: metav1.ConditionTrue, Reason: ihpav1beta2.ReasonSynced, ObservedGeneration: fj.Generation,
+		Message: fmt.Sprintf("floor: the children of %s written, CronJob %s", fj.Name, cj.Name),
+	})
+	now := time.Now().UTC()
+	meta.SetStatusCondition(&s.Conditions, metav1.Condition{
+		Type: ihpav1beta2.ConditionForecastFresh, Status: metav1.ConditionUnknown, Reason: ihpav1beta2.ReasonAwaitingFirstFit,
+		Message: fmt.Sprintf("floor: no fit yet; first run at %s, overdue after %s.", now.Format(time.RFC3339), now.Add(time.Hour).Format(time.RFC3339)),
+	})
+	_, err := f.ihpa.IhpaV1beta2().FittingJobs(fj.Namespace).UpdateStatus(ctx, fj, metav1.UpdateOptions{})
+	return err
+}
+
+// cold lists the namespace's FittingJobs, as the controller's informer does
+// at start, then syncs each.
+func (f *floor) cold(namespace string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		list, err := f.ihpa.IhpaV1beta2().FittingJobs(namespace).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return err
+		}
+		return parallel(ctx, len(list.Items), f.workers, func(ctx context.Context, i int) error {
+			return f.create(ctx, &list.Items[i])
+		})
+	}
+}
+
+// pipeline has the users do user(i) for every i with as many goroutines
+// as in the controller's run, and the floor's goroutines sync each result
+// as soon as it is there, as the controller's workers take what the users
+// did off their queue.
+func (f *floor) pipeline(ctx context.Context, n int, user func(context.Context, int) (*ihpav1beta2.FittingJob, error),
+	sync func(context.Context, *ihpav1beta2.FittingJob) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range workers {
+	done := make(chan *ihpav1beta2.FittingJob, n)
+	go func() {
+		defer close(done)
+		err := parallel(ctx, n, f.workers, func(ctx context.Context, i int) error {
+			fj, err := user(ctx, i)
+			if err == nil {
+				done <- fj
+			}
+			return err
+		})
+		if err != nil {
+			cancel(err)
+		}
+	}()
+	var wg gosync.WaitGroup
+	for range f.workers {
 		wg.Go(func() {
-			for i := range next {
-				if err := do(ctx, i); err != nil {
+			for fj := range done {
+				if err := sync(ctx, fj); err != nil {
 					cancel(err)
 				}
 			}
 		})
 	}
-feed:
-	for i := range n {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
 	wg.Wait()
-	if err := context.Cause(ctx); err != nil && ctx.Err() != nil {
-		return err
+	return context.Cause(ctx)
+}
+
+// online: the users create the FittingJobs; the floor syncs each.
+func (f *floor) online(users clientset.Interface, namespace string, n int) func(context.Context) error {
+	return func(ctx context.Context) error {
+		return f.pipeline(ctx, n, func(ctx context.Context, i int) (*ihpav1beta2.FittingJob, error) {
+			return users.IhpaV1beta2().FittingJobs(namespace).Create(ctx, newFittingJob(namespace, i), metav1.CreateOptions{})
+		}, f.create)
 	}
-	return nil
 }
 
-// desired is the controller's pair of children for fj.
-func desired(fj *ihpav1beta2.FittingJob) (*corev1.ConfigMap, *batchv1.CronJob, error) {
-	children, errs := generator.Desired(fj)
-	if len(errs) > 0 {
-		return nil, nil, errs.ToAggregate()
+// stormState is what the storm starts from: the FittingJobs and, for the
+// floor, their live children by FittingJob name (the controller's cache).
+type stormState struct {
+	fjs []ihpav1beta2.FittingJob
+	cms map[string]*corev1.ConfigMap
+	cjs map[string]*batchv1.CronJob
+}
+
+// storm: the users update the FittingJobs' spec; the floor syncs each.
+func (f *floor) storm(users clientset.Interface, st *stormState, image string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		return f.pipeline(ctx, len(st.fjs), func(ctx context.Context, i int) (*ihpav1beta2.FittingJob, error) {
+			return users.IhpaV1beta2().FittingJobs(st.fjs[i].Namespace).Update(ctx, withImage(&st.fjs[i], image), metav1.UpdateOptions{})
+		}, func(ctx context.Context, fj *ihpav1beta2.FittingJob) error {
+			cm, cj := st.cms[fj.Name], st.cjs[fj.Name]
+			if cm == nil || cj == nil {
+				return fmt.Errorf("children of %s/%s missing", fj.Namespace, fj.Name)
+			}
+			return f.update(ctx, fj, cm, cj)
+		})
 	}
-	return children.ConfigMap, children.CronJob, nil
-}
-
-// readyStatus is the status the controller writes after a successful sync
-// (pkg/controller/status.go and sync.go), built on fj's current status so
-// that lastTransitionTime is kept as meta.SetStatusCondition keeps it.
-func readyStatus(fj *ihpav1beta2.FittingJob, cm *corev1.ConfigMap, cj *batchv1.CronJob) *ihpav1beta2.FittingJobStatus {
-	status := fj.Status.DeepCopy()
-	status.Schedule = cj.Spec.Schedule
-	status.LastScheduleTime = cj.Status.LastScheduleTime
-	status.LastSuccessfulTime = cj.Status.LastSuccessfulTime
-	meta.SetStatusCondition(&status.Conditions, metav1.Condition{
-		Type:               ihpav1beta2.ConditionReady,
-		Status:             metav1.ConditionTrue,
-		Reason:             ihpav1beta2.ReasonSynced,
-		Message:            fmt.Sprintf("ConfigMap %s and CronJob %s are in sync", cm.Name, cj.Name),
-		ObservedGeneration: fj.Generation,
-	})
-	status.ObservedGeneration = fj.Generation
-	return status
-}
-
-// updateStatus writes status on fj (whose managedFields are dropped, as in
-// the controller's cache) unless it is already there.
-func (f *floor) updateStatus(ctx context.Context, fj *ihpav1beta2.FittingJob, status *ihpav1beta2.FittingJobStatus) error {
-	if equality.Semantic.DeepEqual(&fj.Status, status) {
-		return nil
-	}
-	updated := fj.DeepCopy()
-	updated.ManagedFields = nil
-	updated.Status = *status
-	_, err := f.ihpa.IhpaV1beta2().FittingJobs(fj.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{})
-	return err
-}
-
-// createChildren is a first sync: create the ConfigMap, then the CronJob,
-// then write the status, as the controller's sync does.
-func (f *floor) createChildren(ctx context.Context, fj *ihpav1beta2.FittingJob) error {
-	cm, cj, err := desired(fj)
-	if err != nil {
-		return err
-	}
-	if cm, err = f.kube.CoreV1().ConfigMaps(fj.Namespace).Create(ctx, cm, metav1.CreateOptions{}); err != nil {
-		return err
-	}
-	if cj, err = f.kube.BatchV1().CronJobs(fj.Namespace).Create(ctx, cj, metav1.CreateOptions{}); err != nil {
-		return err
-	}
-	return f.updateStatus(ctx, fj, readyStatus(fj, cm, cj))
-}
-
-// cold lists the namespace's FittingJobs, as the controller's informer
-// does at start, and creates the children of each and writes its status.
-func (f *floor) cold(ctx context.Context, namespace string) error {
-	list, err := f.ihpa.IhpaV1beta2().FittingJobs(namespace).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return err
-	}
-	return parallel(ctx, len(list.Items), f.workers, func(ctx context.Context, i int) error {
-		return f.createChildren(ctx, &list.Items[i])
-	})
-}
-
-// online has each worker create a FittingJob with the creator's client,
-// then at once its children and its status.
-func (f *floor) online(ctx context.Context, creator clientset.Interface, fjs []*ihpav1beta2.FittingJob, concurrency int) error {
-	return parallel(ctx, len(fjs), concurrency, func(ctx context.Context, i int) error {
-		created, err := creator.IhpaV1beta2().FittingJobs(fjs[i].Namespace).Create(ctx, fjs[i], metav1.CreateOptions{})
-		if err != nil {
-			return err
-		}
-		return f.createChildren(ctx, created)
-	})
-}
-
-// storm has each worker update a FittingJob's spec with the creator's
-// client, then at once its ConfigMap and its CronJob, starting from the
-// live objects listed beforehand (the controller's cache). Statuses are
-// left for fixStatuses, outside the timed part.
-func (f *floor) storm(ctx context.Context, creator clientset.Interface, fjs []ihpav1beta2.FittingJob,
-	cms map[string]*corev1.ConfigMap, cjs map[string]*batchv1.CronJob, change func(*ihpav1beta2.FittingJob), concurrency int,
-	updated []*ihpav1beta2.FittingJob) error {
-	return parallel(ctx, len(fjs), concurrency, func(ctx context.Context, i int) error {
-		fj := fjs[i].DeepCopy()
-		change(fj)
-		fj, err := creator.IhpaV1beta2().FittingJobs(fj.Namespace).Update(ctx, fj, metav1.UpdateOptions{})
-		if err != nil {
-			return err
-		}
-		updated[i] = fj
-		cm, cj, err := desired(fj)
-		if err != nil {
-			return err
-		}
-		liveCM, liveCJ := cms[cm.Name], cjs[cj.Name]
-		if liveCM == nil || liveCJ == nil {
-			return fmt.Errorf("children of %s/%s missing", fj.Namespace, fj.Name)
-		}
-		liveCM = liveCM.DeepCopy()
-		liveCM.Data = cm.Data
-		if _, err := f.kube.CoreV1().ConfigMaps(fj.Namespace).Update(ctx, liveCM, metav1.UpdateOptions{}); err != nil {
-			return err
-		}
-		liveCJ = liveCJ.DeepCopy()
-		liveCJ.Spec = cj.Spec
-		liveCJ.Annotations[generator.SpecHashAnnotation] = cj.Annotations[generator.SpecHashAnnotation]
-		_, err = f.kube.BatchV1().CronJobs(fj.Namespace).Update(ctx, liveCJ, metav1.UpdateOptions{})
-		return err
-	})
-}
-
-// fixStatuses writes the Ready status of each updated FittingJob, so that
-// the controller finds nothing to do when it starts again.
-func (f *floor) fixStatuses(ctx context.Context, fjs []*ihpav1beta2.FittingJob) error {
-	return parallel(ctx, len(fjs), f.workers, func(ctx context.Context, i int) error {
-		cm, cj, err := desired(fjs[i])
-		if err != nil {
-			return err
-		}
-		return f.updateStatus(ctx, fjs[i], readyStatus(fjs[i], cm, cj))
-	})
 }

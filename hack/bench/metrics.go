@@ -1,230 +1,118 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
-// sample is one line of the Prometheus text format: a metric name, its
-// labels and its value. Only what the benchmark reads is parsed: no
-// timestamps, no exemplars.
-type sample struct {
-	name   string
-	labels map[string]string
-	value  float64
+// scrape is one /metrics response, by metric family name.
+type scrape map[string]*dto.MetricFamily
+
+func parseMetrics(r io.Reader) (scrape, error) {
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	return p.TextToMetricFamilies(r)
 }
 
-// scrape is every sample of one /metrics response.
-type scrape []sample
-
-// parseText reads the Prometheus text exposition format. The product's
-// go.mod has no direct dependency on prometheus/common's parser, and this
-// tool must not add one.
-func parseText(r io.Reader) (scrape, error) {
-	var out scrape
-	s := bufio.NewScanner(r)
-	s.Buffer(make([]byte, 1<<20), 1<<24)
-	for s.Scan() {
-		line := strings.TrimSpace(s.Text())
-		if line == "" || line[0] == '#' {
-			continue
+// each calls f with the labels and value of every sample of the family
+// name; only the families read become samples (the API server exposes
+// thousands of histogram series the bench never reads).
+func (s scrape) each(name string, f func(label model.Metric, v float64)) {
+	if family := s[name]; family != nil {
+		samples, _ := expfmt.ExtractSamples(&expfmt.DecodeOptions{}, family)
+		for _, smp := range samples {
+			f(smp.Metric, float64(smp.Value))
 		}
-		smp, err := parseLine(line)
-		if err != nil {
-			return nil, fmt.Errorf("%w in %q", err, line)
-		}
-		out = append(out, smp)
 	}
-	return out, s.Err()
 }
 
-func parseLine(line string) (sample, error) {
-	smp := sample{labels: map[string]string{}}
-	i := strings.IndexAny(line, "{ ")
-	if i < 0 {
-		return smp, fmt.Errorf("no value")
-	}
-	smp.name = line[:i]
-	rest := line[i:]
-	if rest[0] == '{' {
-		rest = rest[1:]
-		for {
-			rest = strings.TrimLeft(rest, " ,")
-			if rest == "" {
-				return smp, fmt.Errorf("unterminated labels")
-			}
-			if rest[0] == '}' {
-				rest = rest[1:]
-				break
-			}
-			eq := strings.IndexByte(rest, '=')
-			if eq < 0 || len(rest) < eq+2 || rest[eq+1] != '"' {
-				return smp, fmt.Errorf("bad label")
-			}
-			key := rest[:eq]
-			rest = rest[eq+2:]
-			var value strings.Builder
-			closed := false
-			for j := 0; j < len(rest); j++ {
-				switch c := rest[j]; {
-				case c == '\\' && j+1 < len(rest):
-					j++
-					switch rest[j] {
-					case 'n':
-						value.WriteByte('\n')
-					default:
-						value.WriteByte(rest[j])
-					}
-				case c == '"':
-					rest = rest[j+1:]
-					closed = true
-				default:
-					value.WriteByte(c)
-				}
-				if closed {
-					break
-				}
-			}
-			if !closed {
-				return smp, fmt.Errorf("unterminated label value")
-			}
-			smp.labels[key] = value.String()
-		}
-	}
-	fields := strings.Fields(rest)
-	if len(fields) == 0 {
-		return smp, fmt.Errorf("no value")
-	}
-	v, err := strconv.ParseFloat(fields[0], 64)
-	if err != nil {
-		return smp, err
-	}
-	smp.value = v
-	return smp, nil
-}
+// request is one series of the API server's apiserver_request_total.
+type request struct{ verb, resource, code string }
 
-// sum adds up the samples named name whose labels satisfy match (nil: all).
-func (s scrape) sum(name string, match func(map[string]string) bool) float64 {
-	var total float64
-	for _, smp := range s {
-		if smp.name == name && (match == nil || match(smp.labels)) {
-			total += smp.value
-		}
-	}
-	return total
-}
+func (r request) String() string { return r.verb + " " + r.resource + " " + r.code }
 
-// counts groups the samples named name by the given labels, joined by
-// spaces: {"POST 201": 3, ...}.
-func (s scrape) counts(name string, by []string, match func(map[string]string) bool) map[string]float64 {
-	out := map[string]float64{}
-	for _, smp := range s {
-		if smp.name != name || (match != nil && !match(smp.labels)) {
-			continue
+var mutatingVerbs = map[string]bool{"POST": true, "PUT": true, "PATCH": true, "APPLY": true, "DELETE": true, "DELETECOLLECTION": true}
+
+// writtenResources are the controller's three, whose writes the floor
+// repeats, and events, which it does not.
+var writtenResources = map[string]bool{"configmaps": true, "cronjobs": true, "fittingjobs": true, "events": true}
+
+// apiMutations are the API server's mutating requests on writtenResources,
+// subresources apart (fittingjobs/status).
+func apiMutations(s scrape) map[request]float64 {
+	out := map[request]float64{}
+	s.each("apiserver_request_total", func(label model.Metric, v float64) {
+		if !mutatingVerbs[string(label["verb"])] || !writtenResources[string(label["resource"])] {
+			return
 		}
-		parts := make([]string, len(by))
-		for i, l := range by {
-			parts[i] = smp.labels[l]
+		resource := string(label["resource"])
+		if sub := string(label["subresource"]); sub != "" {
+			resource += "/" + sub
 		}
-		out[strings.Join(parts, " ")] += smp.value
-	}
+		out[request{string(label["verb"]), resource, string(label["code"])}] += v
+	})
 	return out
 }
 
-// delta is after minus before, key by key, leaving out zero differences.
-func delta(before, after map[string]float64) map[string]float64 {
-	out := map[string]float64{}
-	for k, v := range after {
-		if d := v - before[k]; d != 0 {
-			out[k] = d
+// eventWrites counts the requests that created or updated Events: the
+// controller records them, the floor does not.
+func eventWrites(m map[request]float64) float64 {
+	var n float64
+	for r, v := range m {
+		if r.resource == "events" {
+			n += v
 		}
 	}
-	for k, v := range before {
-		if _, ok := after[k]; !ok && v != 0 {
-			out[k] = -v
+	return n
+}
+
+// objectWrites counts the requests on ConfigMaps, CronJobs and
+// FittingJobs: the writes the floor repeats.
+func objectWrites(m map[request]float64) float64 { return total(m) - eventWrites(m) }
+
+// counters are what the bench reads from the controller's own /metrics.
+type counters struct {
+	syncs    map[string]float64 // fittingjob_controller_syncs_total by result
+	mutating float64            // rest_client_requests_total, methods other than GET
+	queue    float64            // workqueue_depth of the controller's queue
+}
+
+func readCounters(s scrape) counters {
+	c := counters{syncs: map[string]float64{}}
+	s.each("fittingjob_controller_syncs_total", func(label model.Metric, v float64) { c.syncs[string(label["result"])] += v })
+	s.each("rest_client_requests_total", func(label model.Metric, v float64) {
+		if string(label["method"]) != "GET" {
+			c.mutating += v
 		}
-	}
-	return out
-}
-
-// formatCounts prints {"a": 1, "b": 2} as "a=1, b=2", sorted by key.
-func formatCounts(m map[string]float64) string {
-	if len(m) == 0 {
-		return "none"
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s=%g", k, m[k])
-	}
-	return strings.Join(parts, ", ")
-}
-
-func total(m map[string]float64) float64 {
-	var t float64
-	for _, v := range m {
-		t += v
-	}
-	return t
-}
-
-// mutatingVerbs are the verbs of apiserver_request_total that write.
-var mutatingVerbs = map[string]bool{
-	"POST": true, "PUT": true, "PATCH": true, "DELETE": true,
-	"APPLY": true, "DELETECOLLECTION": true, "CREATE": true, "UPDATE": true,
-}
-
-// watchedResources are the resources the controller writes (events aside).
-var watchedResources = map[string]bool{"configmaps": true, "cronjobs": true, "fittingjobs": true}
-
-// apiserverMutations selects the mutating requests the API server served
-// for the given resources (nil: all), by "verb resource[/subresource] code".
-func apiserverMutations(s scrape, resources map[string]bool) map[string]float64 {
-	out := map[string]float64{}
-	for _, smp := range s {
-		l := smp.labels
-		if smp.name != "apiserver_request_total" || !mutatingVerbs[l["verb"]] ||
-			(resources != nil && !resources[l["resource"]]) {
-			continue
+	})
+	s.each("workqueue_depth", func(label model.Metric, v float64) {
+		if string(label["name"]) == "fittingjob-controller" {
+			c.queue += v
 		}
-		resource := l["resource"]
-		if l["subresource"] != "" {
-			resource += "/" + l["subresource"]
-		}
-		out[l["verb"]+" "+resource+" "+l["code"]] += smp.value
-	}
-	return out
+	})
+	return c
 }
 
-// scrapeAPIServer reads the API server's /metrics with the admin client.
-func scrapeAPIServer(ctx context.Context, kube kubernetes.Interface) (scrape, error) {
+// get reads a /metrics body with do, which sends the request.
+func get(ctx context.Context, what string, do func(context.Context) (io.ReadCloser, error)) (scrape, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	data, err := kube.Discovery().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
+	body, err := do(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("reading the API server's /metrics: %w", err)
+		return nil, fmt.Errorf("reading %s's /metrics: %w", what, err)
 	}
-	return parseText(bytes.NewReader(data))
+	defer body.Close()
+	return parseMetrics(body)
 }
 
-// scrapeURL reads a plain-HTTP /metrics (the controller's).
-func scrapeURL(ctx context.Context, url string) (scrape, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
+// httpGet is a plain GET (the controller's /metrics and probes).
+func httpGet(ctx context.Context, url string) (io.ReadCloser, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
@@ -233,9 +121,9 @@ func scrapeURL(ctx context.Context, url string) (scrape, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
 		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
-	return parseText(resp.Body)
+	return resp.Body, nil
 }

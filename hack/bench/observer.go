@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
+	"maps"
 	"sync"
 	"time"
 
@@ -13,125 +13,98 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 	watchtools "k8s.io/client-go/tools/watch"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
-	clientset "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
 )
 
-// state is one FittingJob and its children as the observer last saw them.
-type state struct {
-	fj *ihpav1beta2.FittingJob
-	cm *corev1.ConfigMap
-	cj *batchv1.CronJob
-}
-
-// predicate is a condition on one FittingJob and its children; the
-// observer records when it holds for all n FittingJobs.
-type predicate struct {
-	name   string
-	holds  func(state) bool
-	met    map[string]bool
-	doneAt time.Time // the last time the count reached n
-	done   chan struct{}
+// observed is what the observer keeps of one FittingJob and its children:
+// only what convergence is judged by, so that 10,000 of them stay small.
+type observed struct {
+	ready                bool   // Ready=True Synced for its generation, with the target image
+	wantConfig, wantHash string // of generator.Desired for the FittingJob as last seen
+	haveConfig, haveHash string // of the live ConfigMap and CronJob
+	converged            bool
 }
 
 // observer watches the FittingJobs, ConfigMaps and CronJobs of one
-// namespace with the admin client, independently of the controller and of
-// the floor, so that both are timed by the same clock: the instant the
-// API server's watch shows the result. It also counts watch events, i.e.
-// the writes that reached the objects.
+// namespace with the admin's client, independently of the controller and
+// of the floor, so that both are timed by one clock: the instant the API
+// server's watch shows the result. A FittingJob has converged when it is
+// Ready for its generation with the target image, and both children carry
+// what generator.Desired makes of it. It also counts watch events: the
+// writes that reached the objects.
 type observer struct {
-	namespace string
-	n         int
+	namespace, image string
+	n                int
 
-	mu      sync.Mutex
-	objects map[string]*state
-	preds   []*predicate
-	events  map[string]float64 // "Kind TYPE"
-	err     error
+	mu        sync.Mutex
+	jobs      map[string]*observed
+	converged int
+	events    map[string]float64 // by "Kind TYPE"
+	done      chan struct{}      // closed the first time all N converged
+	doneOnce  sync.Once
+	err       error
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
 
-// observe lists the namespace's FittingJobs, ConfigMaps and CronJobs and
-// watches them from there until stop.
-func observe(ctx context.Context, kube kubernetes.Interface, ihpa clientset.Interface, namespace string, n int, preds ...*predicate) (*observer, error) {
-	o := &observer{namespace: namespace, n: n, objects: map[string]*state{}, preds: preds, events: map[string]float64{}}
-	for _, p := range preds {
-		p.met = map[string]bool{}
-		p.done = make(chan struct{})
-	}
+// kindWatch lists one kind in the namespace, and watches it from the
+// list's resourceVersion.
+type kindWatch struct {
+	list  func(context.Context, metav1.ListOptions) (runtime.Object, error)
+	watch func(context.Context, metav1.ListOptions) (watch.Interface, error)
+}
+
+func (b *bench) observe(ctx context.Context, namespace, image string) (*observer, error) {
+	o := &observer{namespace: namespace, image: image, n: b.opts.n, jobs: map[string]*observed{},
+		events: map[string]float64{}, done: make(chan struct{})}
 	ctx, o.cancel = context.WithCancel(ctx)
-
-	fjs, err := ihpa.IhpaV1beta2().FittingJobs(namespace).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return nil, err
+	fjs, cms, cjs := b.adminIhpa.IhpaV1beta2().FittingJobs(namespace), b.admin.CoreV1().ConfigMaps(namespace), b.admin.BatchV1().CronJobs(namespace)
+	kinds := []kindWatch{
+		{func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) { return fjs.List(ctx, opts) }, fjs.Watch},
+		{func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) { return cms.List(ctx, opts) }, cms.Watch},
+		{func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) { return cjs.List(ctx, opts) }, cjs.Watch},
 	}
-	cms, err := kube.CoreV1().ConfigMaps(namespace).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return nil, err
-	}
-	cjs, err := kube.BatchV1().CronJobs(namespace).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return nil, err
-	}
-	o.mu.Lock()
-	for i := range fjs.Items {
-		o.apply(watch.Added, &fjs.Items[i], false)
-	}
-	for i := range cms.Items {
-		o.apply(watch.Added, &cms.Items[i], false)
-	}
-	for i := range cjs.Items {
-		o.apply(watch.Added, &cjs.Items[i], false)
-	}
-	o.mu.Unlock()
-
-	watchers := []struct {
-		rv string
-		w  func(context.Context, metav1.ListOptions) (watch.Interface, error)
-	}{
-		{fjs.ResourceVersion, func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-			return ihpa.IhpaV1beta2().FittingJobs(namespace).Watch(ctx, opts)
-		}},
-		{cms.ResourceVersion, func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-			return kube.CoreV1().ConfigMaps(namespace).Watch(ctx, opts)
-		}},
-		{cjs.ResourceVersion, func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-			return kube.BatchV1().CronJobs(namespace).Watch(ctx, opts)
-		}},
-	}
-	for _, w := range watchers {
-		rw, err := watchtools.NewRetryWatcherWithContext(ctx, w.rv, &cache.ListWatch{WatchFuncWithContext: w.w})
+	for _, k := range kinds {
+		// In pages, so that 10,000 objects are never all in memory at
+		// once; every page is of the first one's snapshot.
+		var rv string
+		for opts := (metav1.ListOptions{Limit: 500}); ; {
+			list, err := k.list(ctx, opts)
+			if err != nil {
+				o.stop()
+				return nil, err
+			}
+			items, _ := meta.ExtractList(list)
+			o.mu.Lock()
+			for _, item := range items {
+				o.apply(watch.Added, item)
+			}
+			o.mu.Unlock()
+			l, _ := meta.ListAccessor(list)
+			if rv, opts.Continue = l.GetResourceVersion(), l.GetContinue(); opts.Continue == "" {
+				break
+			}
+		}
+		rw, err := watchtools.NewRetryWatcherWithContext(ctx, rv, &cache.ListWatch{WatchFuncWithContext: k.watch})
 		if err != nil {
-			o.cancel()
+			o.stop()
 			return nil, err
 		}
 		o.wg.Go(func() {
 			defer rw.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case ev, ok := <-rw.ResultChan():
-					if !ok {
-						return
-					}
-					if ev.Type == watch.Error {
-						o.mu.Lock()
-						o.err = fmt.Errorf("watch in %s: %v", namespace, ev.Object)
-						o.mu.Unlock()
-						continue
-					}
-					o.mu.Lock()
-					o.apply(ev.Type, ev.Object, true)
-					o.mu.Unlock()
+			for ev := range rw.ResultChan() {
+				o.mu.Lock()
+				if ev.Type == watch.Error {
+					o.err = fmt.Errorf("watch in %s: %v", namespace, ev.Object)
+				} else {
+					o.events[o.apply(ev.Type, ev.Object)+" "+string(ev.Type)]++
 				}
+				o.mu.Unlock()
 			}
 		})
 	}
@@ -143,171 +116,100 @@ func (o *observer) stop() {
 	o.wg.Wait()
 }
 
-// apply records one object; count says whether it is a watch event (not
-// the initial list). It runs under o.mu.
-func (o *observer) apply(t watch.EventType, obj runtime.Object, count bool) {
-	var key, kind string
+// apply records one object and returns its kind; it runs under o.mu.
+func (o *observer) apply(t watch.EventType, obj runtime.Object) string {
+	gone := t == watch.Deleted
+	var s *observed
+	var kind string
 	switch obj := obj.(type) {
 	case *ihpav1beta2.FittingJob:
-		key, kind = obj.Name, "FittingJob"
-		s := o.entry(key)
-		s.fj = obj
-		if t == watch.Deleted {
-			s.fj = nil
+		kind, s = "FittingJob", o.entry(obj.Name)
+		s.ready = !gone && obj.Spec.Image == o.image && ready(obj)
+		s.wantConfig, s.wantHash = "", ""
+		if want, err := desired(obj); err == nil && !gone {
+			s.wantConfig, s.wantHash = want.ConfigMap.Data[configKey], want.CronJob.Annotations[generator.SpecHashAnnotation]
 		}
 	case *corev1.ConfigMap:
-		kind = "ConfigMap"
-		name, ok := strings.CutSuffix(obj.Name, "-config")
-		if ok {
-			key = name
-			s := o.entry(key)
-			s.cm = obj
-			if t == watch.Deleted {
-				s.cm = nil
-			}
+		owner, ok := generator.OwnerOf(obj)
+		if !ok {
+			return "ConfigMap"
+		}
+		kind, s = "ConfigMap", o.entry(owner)
+		s.haveConfig = ""
+		if !gone {
+			s.haveConfig = obj.Data[configKey]
 		}
 	case *batchv1.CronJob:
-		key, kind = obj.Name, "CronJob"
-		s := o.entry(key)
-		s.cj = obj
-		if t == watch.Deleted {
-			s.cj = nil
+		owner, ok := generator.OwnerOf(obj)
+		if !ok {
+			return "CronJob"
+		}
+		kind, s = "CronJob", o.entry(owner)
+		s.haveHash = ""
+		if !gone {
+			s.haveHash = obj.Annotations[generator.SpecHashAnnotation]
 		}
 	default:
-		return
+		return fmt.Sprintf("%T", obj)
 	}
-	if count {
-		o.events[kind+" "+string(t)]++
-	}
-	if key == "" {
-		return
-	}
-	s := o.objects[key]
-	now := time.Now()
-	for _, p := range o.preds {
-		was := p.met[key]
-		is := p.holds(*s)
-		if is == was {
-			continue
+	was := s.converged
+	s.converged = s.ready && s.wantHash != "" && s.haveConfig == s.wantConfig && s.haveHash == s.wantHash
+	switch {
+	case s.converged && !was:
+		o.converged++
+		if o.converged == o.n {
+			o.doneOnce.Do(func() { close(o.done) })
 		}
-		if is {
-			p.met[key] = true
-			if len(p.met) == o.n {
-				p.doneAt = now
-				select {
-				case <-p.done:
-				default:
-					close(p.done)
-				}
-			}
-		} else {
-			delete(p.met, key)
-		}
+	case was && !s.converged:
+		o.converged--
 	}
+	return kind
 }
 
-func (o *observer) entry(key string) *state {
-	s := o.objects[key]
+func (o *observer) entry(name string) *observed {
+	s := o.jobs[name]
 	if s == nil {
-		s = &state{}
-		o.objects[key] = s
+		s = &observed{}
+		o.jobs[name] = s
 	}
 	return s
 }
 
-// wait returns the instant p held for all n FittingJobs, waiting up to
-// timeout for it.
-func (o *observer) wait(ctx context.Context, p *predicate, timeout time.Duration, alive func() error) (time.Time, error) {
-	deadline := time.After(timeout)
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case <-p.done:
-			o.mu.Lock()
-			defer o.mu.Unlock()
-			return p.doneAt, nil
-		case <-ctx.Done():
-			return time.Time{}, ctx.Err()
-		case <-deadline:
-			o.mu.Lock()
-			defer o.mu.Unlock()
-			return time.Time{}, fmt.Errorf("%s: %d of %d after %v (watch error: %v)", p.name, len(p.met), o.n, timeout, o.err)
-		case <-tick.C:
-			if alive != nil {
-				if err := alive(); err != nil {
-					return time.Time{}, err
-				}
-			}
-		}
-	}
-}
-
-// eventCounts is a copy of the watch events counted so far.
-func (o *observer) eventCounts() map[string]float64 {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	out := make(map[string]float64, len(o.events))
-	for k, v := range o.events {
-		out[k] = v
-	}
-	return out
-}
-
-// countMet is how many FittingJobs satisfy p now.
-func (o *observer) countMet(p *predicate) int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return len(p.met)
-}
-
-// inSync says that fj's Ready condition is True (Synced) for its current
+// ready says that fj's Ready condition is True (Synced) for its current
 // generation.
-func inSync(fj *ihpav1beta2.FittingJob) bool {
-	if fj == nil {
-		return false
-	}
+func ready(fj *ihpav1beta2.FittingJob) bool {
 	c := meta.FindStatusCondition(fj.Status.Conditions, ihpav1beta2.ConditionReady)
 	return c != nil && c.Status == metav1.ConditionTrue && c.Reason == ihpav1beta2.ReasonSynced &&
 		c.ObservedGeneration == fj.Generation && fj.Status.ObservedGeneration == fj.Generation
 }
 
-// childrenMatch says that both children exist and carry what the generator
-// makes of fj now: the whole config.json and the CronJob's container image
-// and schedule.
-func childrenMatch(s state) bool {
-	if s.fj == nil || s.cm == nil || s.cj == nil {
-		return false
+// wait returns when all N FittingJobs have converged, failing after
+// timeout or when alive does.
+func (o *observer) wait(ctx context.Context, timeout time.Duration, alive func() error) error {
+	deadline := time.After(timeout)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-o.done:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline:
+			o.mu.Lock()
+			defer o.mu.Unlock()
+			return fmt.Errorf("%d of %d converged in %s after %v (watch error: %v)", o.converged, o.n, o.namespace, timeout, o.err)
+		case <-tick.C:
+			if err := alive(); err != nil {
+				return err
+			}
+		}
 	}
-	children, errs := generator.Desired(s.fj)
-	if len(errs) > 0 || s.cm.Data[generator.ConfigKey] != children.ConfigMap.Data[generator.ConfigKey] {
-		return false
-	}
-	cj := children.CronJob
-	live := s.cj.Spec.JobTemplate.Spec.Template.Spec.Containers
-	want := cj.Spec.JobTemplate.Spec.Template.Spec.Containers
-	return len(live) == 1 && live[0].Image == want[0].Image && s.cj.Spec.Schedule == cj.Spec.Schedule
 }
 
-// readyWithChildren: the FittingJob is Ready for its generation and both
-// children carry its current spec.
-func readyWithChildren() *predicate {
-	return &predicate{name: "Ready with both children", holds: func(s state) bool {
-		return inSync(s.fj) && childrenMatch(s)
-	}}
-}
-
-// childrenReflect: the FittingJob's spec has image, and both children
-// carry that spec.
-func childrenReflect(image string) *predicate {
-	return &predicate{name: "children reflect " + image, holds: func(s state) bool {
-		return s.fj != nil && s.fj.Spec.Image == image && childrenMatch(s)
-	}}
-}
-
-// readyWithImage: childrenReflect and Ready for the new generation.
-func readyWithImage(image string) *predicate {
-	return &predicate{name: "Ready with " + image, holds: func(s state) bool {
-		return s.fj != nil && s.fj.Spec.Image == image && inSync(s.fj) && childrenMatch(s)
-	}}
+// counts are the watch events so far and the FittingJobs converged now.
+func (o *observer) counts() (map[string]float64, int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return maps.Clone(o.events), o.converged
 }

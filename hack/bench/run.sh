@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs inside `localcluster run` (make bench): installs the CRD and RBAC of
-# manifests/ on the local control plane, then builds and runs the benchmark
-# (hack/bench) with the arguments given (make bench BENCH_ARGS="-n 200").
+# manifests/ on the local control plane, then builds the benchmark in its
+# own module (hack/bench; go build downloads what it needs) and runs it with
+# the arguments given (make bench BENCH_ARGS="-n 200").
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -11,9 +12,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 kubectl apply -k "${root}/manifests" >/dev/null
 kubectl wait --for condition=Established crd/fittingjobs.ihpa.ake.cyberagent.co.jp --timeout=60s >/dev/null
 
-cd "${root}"
 mkdir -p "${LOCALCLUSTER_DIR}/bench"
-go build -o "${LOCALCLUSTER_DIR}/bench/bench" ./hack/bench
+(cd "${root}/hack/bench" && go build -o "${LOCALCLUSTER_DIR}/bench/bench" .)
+cd "${root}"
 # exec, so that localcluster's SIGTERM reaches the benchmark, which then
 # stops the controller it started.
 exec "${LOCALCLUSTER_DIR}/bench/bench" "$@"
