@@ -49,9 +49,12 @@ func (c *Controller) addChild(obj any) {
 	c.handleChild(obj)
 }
 
+// updateChild ignores resyncs of a child (the FittingJob's own resync
+// covers it) and the controller's own writes: the sync that made them has
+// already verified that version.
 func (c *Controller) updateChild(oldObj, newObj any) {
-	if oldObj.(metav1.Object).GetResourceVersion() == newObj.(metav1.Object).GetResourceVersion() {
-		// A resync of a child: the FittingJob's own resync covers it.
+	if oldObj.(metav1.Object).GetResourceVersion() == newObj.(metav1.Object).GetResourceVersion() ||
+		c.verified.isVerifiedVersion(newObj) {
 		return
 	}
 	c.handleChild(newObj)

@@ -6,6 +6,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 
@@ -130,4 +131,26 @@ func (c *Controller) stillInSync(fj *ihpav1beta2.FittingJob) (*batchv1.CronJob, 
 	}
 	c.verified.forget(key)
 	return nil, false
+}
+
+// isVerifiedVersion reports whether child, a ConfigMap or CronJob, is the
+// version last verified in sync for its FittingJob: typically the one the
+// controller has just written itself.
+func (s *verifiedSet) isVerifiedVersion(child any) bool {
+	obj, ok := child.(metav1.Object)
+	if !ok || obj.GetResourceVersion() == "" {
+		return false
+	}
+	name, ok := generator.OwnerOf(obj)
+	if !ok {
+		return false
+	}
+	verified, ok := s.get(cache.ObjectName{Namespace: obj.GetNamespace(), Name: name})
+	switch child.(type) {
+	case *corev1.ConfigMap:
+		return ok && obj.GetResourceVersion() == verified.configMap
+	case *batchv1.CronJob:
+		return ok && obj.GetResourceVersion() == verified.cronJob
+	}
+	return false
 }

@@ -159,3 +159,28 @@ func hasVerb(actions []core.Action, verb, resource string) bool {
 	}
 	return false
 }
+
+// TestOwnChildWritesDoNotRequeue: the update event of a child version the
+// controller verified (its own write) queues nothing; any other version
+// queues the FittingJob.
+func TestOwnChildWritesDoNotRequeue(t *testing.T) {
+	f := newFixture(t)
+	fj := synced(newFittingJob("web"))
+	f.withChildren(fj)
+	ctx := context.Background()
+	c := f.newController(ctx)
+	if err := c.sync(ctx, cache.MetaObjectToName(fj)); err != nil {
+		t.Fatal(err)
+	}
+	own := f.cronJobs[0] // the version just verified
+	old := own.DeepCopy()
+	old.ResourceVersion = "41"
+	if c.updateChild(old, own); c.queue.Len() != 0 {
+		t.Fatalf("the event of the verified version queued %d keys", c.queue.Len())
+	}
+	someoneElses := old.DeepCopy()
+	someoneElses.ResourceVersion = "43"
+	if c.updateChild(old, someoneElses); c.queue.Len() != 1 {
+		t.Errorf("the event of another version queued %d keys, want 1", c.queue.Len())
+	}
+}
