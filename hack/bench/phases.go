@@ -29,13 +29,14 @@ func (b *bench) ns(suffix string) string { return "bench-" + suffix }
 func (b *bench) convergenceRows(name, figure string, cpuLimit limit) func([]result) {
 	return func(res []result) {
 		floor, ctrl := res[0], res[1]
-		n := float64(b.opts.n)
 		r := b.report
 		r.compare(name, figure, ctrl.took.Seconds(), floor.took.Seconds(), "%.1fs", atMost(maxTimeRatio))
 		r.compare(name, "writes to ConfigMaps, CronJobs, FittingJobs (API server)", objectWrites(ctrl.api), objectWrites(floor.api), "%g", noLimit)
 		r.value(name, "controller CPU seconds", ctrl.cpu, "%.2f", cpuLimit)
 		r.value(name, "controller RSS at the end, MB", ctrl.rss/1e6, "%.1f", noLimit)
-		r.value(name, "Events created or patched (API server)", eventWrites(ctrl.api), "%g", atMost(n))
+		// Carrying out the users' creates and updates records no Event
+		// (README, Events); issue 12's own bound, N, is looser.
+		r.value(name, "Events created or patched (API server)", eventWrites(ctrl.api), "%g", atMost(0))
 	}
 }
 
