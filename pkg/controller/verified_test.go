@@ -22,15 +22,7 @@ func TestVerifiedChildrenAreNotComparedAgain(t *testing.T) {
 	c := f.newController(ctx)
 	key := cache.MetaObjectToName(fj)
 
-	syncOnce := func(step string) []core.Action {
-		t.Helper()
-		f.kubeClient.ClearActions()
-		f.ihpaClient.ClearActions()
-		if err := c.sync(ctx, key); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-		return append(filterInformerActions(f.kubeClient.Actions()), filterInformerActions(f.ihpaClient.Actions())...)
-	}
+	syncOnce := func(step string) []core.Action { return f.syncAgain(t, c, key, step) }
 	changeCachedImage := func(resourceVersion string) *batchv1.CronJob {
 		t.Helper()
 		cj := f.cronJobs[0].DeepCopy()
@@ -102,15 +94,7 @@ func TestSettledFittingJobsSkipResyncs(t *testing.T) {
 	ctx := context.Background()
 	c := f.newController(ctx)
 	key := cache.MetaObjectToName(fj)
-	syncOnce := func(step string) []core.Action {
-		t.Helper()
-		f.kubeClient.ClearActions()
-		f.ihpaClient.ClearActions()
-		if err := c.sync(ctx, key); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-		return append(filterInformerActions(f.kubeClient.Actions()), filterInformerActions(f.ihpaClient.Actions())...)
-	}
+	syncOnce := func(step string) []core.Action { return f.syncAgain(t, c, key, step) }
 
 	if actions := syncOnce("first sync"); len(actions) != 0 {
 		t.Fatalf("first sync of a FittingJob in sync: %v, want no action", actions)
@@ -183,4 +167,16 @@ func TestOwnChildWritesDoNotRequeue(t *testing.T) {
 	if c.updateChild(old, someoneElses); c.queue.Len() != 1 {
 		t.Errorf("the event of another version queued %d keys, want 1", c.queue.Len())
 	}
+}
+
+// syncAgain runs one more sync of key on c, a controller kept across
+// syncs (f.sync makes a new one each time), and returns its API actions.
+func (f *fixture) syncAgain(t *testing.T, c *Controller, key cache.ObjectName, step string) []core.Action {
+	t.Helper()
+	f.kubeClient.ClearActions()
+	f.ihpaClient.ClearActions()
+	if err := c.sync(context.Background(), key); err != nil {
+		t.Fatalf("%s: %v", step, err)
+	}
+	return append(filterInformerActions(f.kubeClient.Actions()), filterInformerActions(f.ihpaClient.Actions())...)
 }
