@@ -8,6 +8,8 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	core "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/cache"
+
+	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 )
 
 // TestVerifiedChildrenAreNotComparedAgain: once a sync has found both
@@ -15,12 +17,8 @@ import (
 // trusts that and compares nothing; a new version of a child, or a new
 // generation of the FittingJob, makes it compare (and repair) again.
 func TestVerifiedChildrenAreNotComparedAgain(t *testing.T) {
-	f := newFixture(t)
 	fj := synced(newFittingJob("web"))
-	f.withChildren(fj)
-	ctx := context.Background()
-	c := f.newController(ctx)
-	key := cache.MetaObjectToName(fj)
+	f, c, key := keptController(t, fj)
 
 	syncOnce := func(step string) []core.Action { return f.syncAgain(t, c, key, step) }
 	changeCachedImage := func(resourceVersion string) *batchv1.CronJob {
@@ -87,13 +85,9 @@ func hasUpdateOf(actions []core.Action, resource string) bool {
 // a child or run since) then does nothing, until an event of a child
 // unsettles it or the time at which its status would change comes.
 func TestSettledFittingJobsSkipResyncs(t *testing.T) {
-	f := newFixture(t)
 	fj := synced(newFittingJob("web"))
 	fj.ResourceVersion = "7"
-	f.withChildren(fj)
-	ctx := context.Background()
-	c := f.newController(ctx)
-	key := cache.MetaObjectToName(fj)
+	f, c, key := keptController(t, fj)
 	syncOnce := func(step string) []core.Action { return f.syncAgain(t, c, key, step) }
 
 	if actions := syncOnce("first sync"); len(actions) != 0 {
@@ -148,14 +142,8 @@ func hasVerb(actions []core.Action, verb, resource string) bool {
 // controller verified (its own write) queues nothing; any other version
 // queues the FittingJob.
 func TestOwnChildWritesDoNotRequeue(t *testing.T) {
-	f := newFixture(t)
-	fj := synced(newFittingJob("web"))
-	f.withChildren(fj)
-	ctx := context.Background()
-	c := f.newController(ctx)
-	if err := c.sync(ctx, cache.MetaObjectToName(fj)); err != nil {
-		t.Fatal(err)
-	}
+	f, c, key := keptController(t, synced(newFittingJob("web")))
+	f.syncAgain(t, c, key, "first sync")
 	own := f.cronJobs[0] // the version just verified
 	old := own.DeepCopy()
 	old.ResourceVersion = "41"
@@ -179,4 +167,14 @@ func (f *fixture) syncAgain(t *testing.T, c *Controller, key cache.ObjectName, s
 		t.Fatalf("%s: %v", step, err)
 	}
 	return append(filterInformerActions(f.kubeClient.Actions()), filterInformerActions(f.ihpaClient.Actions())...)
+}
+
+// keptController is a fixture holding fj and its children in sync, and a
+// controller on it that the test keeps across syncs (f.sync makes a new
+// one each time), so that what one sync remembers reaches the next.
+func keptController(t *testing.T, fj *ihpav1beta2.FittingJob) (*fixture, *Controller, cache.ObjectName) {
+	t.Helper()
+	f := newFixture(t)
+	f.withChildren(fj)
+	return f, f.newController(context.Background()), cache.MetaObjectToName(fj)
 }
