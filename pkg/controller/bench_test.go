@@ -2,32 +2,47 @@ package controller
 
 import (
 	"testing"
+
+	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 )
 
-// BenchmarkSyncInSteadyState is the cost of a resync of a FittingJob that
-// a sync before found in sync, with nothing changed since: a cache read.
-func BenchmarkSyncInSteadyState(b *testing.B) {
-	benchmarkSteadySync(b, false)
+// BenchmarkResyncOfSettledFittingJob is the cost of a resync of a
+// FittingJob that a sync before found entirely in sync, with nothing
+// changed since: the event handler's check, and nothing queued.
+func BenchmarkResyncOfSettledFittingJob(b *testing.B) {
+	f, c, fj := benchmarkController(b)
+	if err := c.sync(b.Context(), keyOf(fj)); err != nil {
+		b.Fatal(err)
+	}
+
+	b.ReportAllocs()
+	for b.Loop() {
+		c.updateFittingJob(fj, fj)
+	}
+	b.StopTimer()
+	if n := c.queue.Len(); n != 0 {
+		b.Fatalf("a resync of a settled FittingJob queued %d keys", n)
+	}
+	f.checkNoRequests(b)
+}
+
+// BenchmarkSyncVerified is the sync of a FittingJob whose children were
+// verified in sync before, when it did not settle (say, an event of one
+// of its runs came): cache reads, and the status computed again.
+func BenchmarkSyncVerified(b *testing.B) {
+	benchmarkSync(b, false)
 }
 
 // BenchmarkSyncUnverified is the same sync when nothing was verified
 // before (the first sync after a start): it generates both children,
 // compares them with the live ones, and computes the status.
 func BenchmarkSyncUnverified(b *testing.B) {
-	benchmarkSteadySync(b, true)
+	benchmarkSync(b, true)
 }
 
-func benchmarkSteadySync(b *testing.B, unverified bool) {
-	f := newFixture(b)
-	fj := synced(newFittingJob("web"))
-	fj.ResourceVersion = "7"
-	f.fittingJobs = append(f.fittingJobs, fj)
-	f.configMaps = append(f.configMaps, asStored(desiredConfigMap(b, fj)))
-	f.cronJobs = append(f.cronJobs, asStored(desiredCronJob(b, fj)))
+func benchmarkSync(b *testing.B, unverified bool) {
+	f, c, fj := benchmarkController(b)
 	ctx := b.Context()
-	c := f.newController(ctx)
-	f.kubeClient.ClearActions()
-	f.ihpaClient.ClearActions()
 	key := keyOf(fj)
 
 	b.ReportAllocs()
@@ -40,7 +55,26 @@ func benchmarkSteadySync(b *testing.B, unverified bool) {
 		}
 	}
 	b.StopTimer()
+	f.checkNoRequests(b)
+}
+
+// benchmarkController is a controller on a FittingJob and its children,
+// all in sync.
+func benchmarkController(b *testing.B) (*fixture, *Controller, *ihpav1beta2.FittingJob) {
+	f := newFixture(b)
+	fj := synced(newFittingJob("web"))
+	fj.ResourceVersion = "7"
+	f.fittingJobs = append(f.fittingJobs, fj)
+	f.configMaps = append(f.configMaps, asStored(desiredConfigMap(b, fj)))
+	f.cronJobs = append(f.cronJobs, asStored(desiredCronJob(b, fj)))
+	c := f.newController(b.Context())
+	f.kubeClient.ClearActions()
+	f.ihpaClient.ClearActions()
+	return f, c, fj
+}
+
+func (f *fixture) checkNoRequests(b *testing.B) {
 	if actions := len(f.kubeClient.Actions()) + len(f.ihpaClient.Actions()); actions != 0 {
-		b.Fatalf("a steady-state sync sent %d API requests", actions)
+		b.Fatalf("a sync of a FittingJob in sync sent %d API requests", actions)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
@@ -54,16 +53,6 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	}
 	if err != nil {
 		return err
-	}
-
-	if c.verified.isSettled(fj, c.clock.Now()) {
-		// A resync of a FittingJob nothing has changed for since its last
-		// sync: that sync's result stands.
-		if ready := meta.FindStatusCondition(fj.Status.Conditions, ihpav1beta2.ConditionReady); ready != nil {
-			metrics.Syncs.WithLabelValues(ready.Reason).Inc()
-		}
-		metrics.ObserveFittingJob(fj.Namespace, fj.Name, &fj.Status)
-		return nil
 	}
 
 	result := c.syncChildren(ctx, fj)

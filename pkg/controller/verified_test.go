@@ -82,49 +82,56 @@ func hasUpdateOf(actions []core.Action, resource string) bool {
 
 // TestSettledFittingJobsSkipResyncs: a sync that finds a FittingJob
 // entirely in sync settles it; a resync (same resourceVersion, no event of
-// a child or run since) then does nothing, until an event of a child
+// a child or run since) then queues nothing, until an event of a child
 // unsettles it or the time at which its status would change comes.
 func TestSettledFittingJobsSkipResyncs(t *testing.T) {
 	fj := synced(newFittingJob("web"))
 	fj.ResourceVersion = "7"
 	f, c, key := keptController(t, fj)
 	syncOnce := func(step string) []core.Action { return f.syncAgain(t, c, key, step) }
+	resync := func(step string) (queued bool) {
+		t.Helper()
+		c.updateFittingJob(fj, fj)
+		queued = c.queue.Len() > 0
+		for c.queue.Len() > 0 {
+			key, _ := c.queue.Get()
+			c.queue.Done(key)
+		}
+		return queued
+	}
 
+	if resync("before any sync") != true {
+		t.Fatal("a resync of a FittingJob never synced queued nothing")
+	}
 	if actions := syncOnce("first sync"); len(actions) != 0 {
 		t.Fatalf("first sync of a FittingJob in sync: %v, want no action", actions)
 	}
-	if !c.verified.isSettled(fj, f.clock.Now()) {
-		t.Fatal("a FittingJob found in sync did not settle")
+	if resync("settled") {
+		t.Error("a resync of a FittingJob found in sync was queued")
 	}
 
-	// The CronJob vanishes from the cache without its event reaching the
-	// handlers (no API server does that): the resync trusts the settled
-	// status, which shows that it skipped the sync.
+	// The CronJob's delete event unsettles it: the next resync, and the
+	// event itself, queue it, and the sync recreates the CronJob.
 	cronJob := f.cronJobs[0]
 	if err := f.cronJobCache.Delete(cronJob); err != nil {
 		t.Fatal(err)
 	}
-	if actions := syncOnce("resync"); len(actions) != 0 {
-		t.Errorf("a resync of a settled FittingJob sent %v", actions)
-	}
-
-	// The event of the deletion unsettles it: the next sync recreates.
 	c.handleChild(cronJob)
+	if !resync("after the CronJob's event") {
+		t.Error("a resync after a child's event was not queued")
+	}
 	if actions := syncOnce("after the CronJob's event"); !hasVerb(actions, "create", cronJobsResource.Resource) {
 		t.Errorf("after the CronJob's delete event: %v, want it recreated", actions)
 	}
 
 	// Time alone unsettles it when the status would change: here the
 	// first fit goes overdue.
-	if err := f.cronJobCache.Add(cronJob); err != nil {
-		t.Fatal(err)
-	}
 	syncOnce("settle again")
-	if !c.verified.isSettled(fj, f.clock.Now()) {
+	if resync("settled again") {
 		t.Fatal("did not settle again")
 	}
 	f.clock.Step(24 * time.Hour)
-	if c.verified.isSettled(fj, f.clock.Now()) {
+	if !resync("a day later") {
 		t.Error("still settled a day later, past the first fit's deadline")
 	}
 }

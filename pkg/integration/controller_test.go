@@ -175,12 +175,12 @@ func TestSteadyStateWritesNothing(t *testing.T) {
 	before := resourceVersions(t, ns)
 
 	sent := rc.requests.settle(t)
-	forgetSyncs(ns, names...)
+	syncs := syncCount(t)
 	time.Sleep(3500 * time.Millisecond) // three resync periods
 	if writes := rc.requests.mutatingSince(sent); len(writes) > 0 {
 		t.Errorf("mutating requests over three resyncs: %v", writes)
 	}
-	checkSynced(t, "over three resyncs", ns, names...)
+	checkResynced(t, "over three resyncs", syncs, 2*len(names)) // at least two of them
 	rc.stop()
 
 	forgetSyncs(ns, names...)

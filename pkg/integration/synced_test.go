@@ -10,8 +10,10 @@ import (
 )
 
 // A window in which the controller writes nothing proves nothing if the
-// controller never synced in it: forgetSyncs and checkSynced are the
-// positive control of such windows. Every sync of a FittingJob that gets as
+// controller never synced in it: forgetSyncs and checkSynced, and
+// syncCount and checkResynced, are the positive controls of such windows.
+//
+// Every sync of a FittingJob that gets as
 // far as its status creates the FittingJob's fittingjob_runs_total series
 // (from zero) in the process-wide metrics.Registry, which the controllers
 // these tests run in-process share. Dropping the series and finding them
@@ -68,4 +70,34 @@ func syncedFittingJobs(t *testing.T, namespace string) []string {
 		}
 	}
 	return names
+}
+
+// A resync of a FittingJob that has settled runs no sync, and so creates
+// no series: it only counts one more sync, Synced, in
+// fittingjob_controller_syncs_total. syncCount reads that counter (the
+// only controller running is the test's), and checkResynced fails the test
+// unless it grew by at least want since syncCount returned before.
+func syncCount(t *testing.T) float64 {
+	t.Helper()
+	families, err := metrics.Registry.Gather()
+	if err != nil {
+		t.Fatalf("gathering the controller's metrics: %v", err)
+	}
+	var n float64
+	for _, family := range families {
+		if family.GetName() == "fittingjob_controller_syncs_total" {
+			for _, m := range family.GetMetric() {
+				n += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return n
+}
+
+func checkResynced(t *testing.T, window string, before float64, want int) {
+	t.Helper()
+	if got := syncCount(t) - before; got < float64(want) {
+		t.Errorf("%s: the controller counted %g syncs, want at least %d, so the writes it did not send prove nothing",
+			window, got, want)
+	}
 }
