@@ -56,6 +56,7 @@ type Controller struct {
 	recorder record.EventRecorder
 	clock    clock.WithTicker
 	grace    time.Duration
+	resync   time.Duration
 }
 
 // Options tune a Controller.
@@ -63,6 +64,9 @@ type Options struct {
 	// FreshnessGrace is how long past one schedule period a fit may
 	// succeed before the forecast counts as overdue.
 	FreshnessGrace time.Duration
+	// ResyncPeriod is how often every FittingJob is looked at again
+	// without any event (resync.go); zero never.
+	ResyncPeriod time.Duration
 	// Clock is the controller's (and its queue's) clock; nil is the real
 	// one. Tests step a fake clock through time-based transitions.
 	Clock clock.WithTicker
@@ -74,7 +78,8 @@ const DefaultFreshnessGrace = time.Hour
 // New wires a Controller to its informers. The ConfigMap, CronJob, Job and
 // Pod informers should be restricted to the controller's own objects with
 // ManagedBySelector, so that it does not cache every ConfigMap or Pod in
-// the cluster.
+// the cluster. None of the informers needs a resync period: the
+// controller resyncs FittingJobs itself (Options.ResyncPeriod).
 func New(
 	kubeClient kubernetes.Interface,
 	ihpaClient clientset.Interface,
@@ -112,6 +117,7 @@ func New(
 		recorder: recorder,
 		clock:    opts.Clock,
 		grace:    opts.FreshnessGrace,
+		resync:   opts.ResyncPeriod,
 	}
 
 	for _, informer := range []cache.SharedIndexInformer{jobInformer.Informer(), podInformer.Informer()} {
@@ -170,6 +176,9 @@ func (c *Controller) Run(ctx context.Context, workers int) error {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() { wait.UntilWithContext(ctx, c.runWorker, time.Second) })
+	}
+	if c.resync > 0 {
+		wg.Go(func() { c.resyncEvery(ctx, c.resync) })
 	}
 	<-ctx.Done()
 	logger.Info("Shutting down controller, draining workers")

@@ -11,7 +11,6 @@ import (
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
-	"github.com/intelligent-hpa/fittingjob-controller/pkg/metrics"
 )
 
 func (c *Controller) enqueueFittingJob(obj any) {
@@ -25,22 +24,16 @@ func (c *Controller) enqueueFittingJob(obj any) {
 
 // updateFittingJob skips updates that change neither the spec nor anything
 // sync reads: the controller's own status writes come back as updates, and
-// syncing on them would only read the caches again. Resyncs (same
-// resourceVersion) are the periodic safety net; one of a FittingJob that
-// has settled (verified.go) finds nothing to do, and queues nothing.
+// syncing on them would only read the caches again. An update with the
+// same resourceVersion (the informer relisted) is a resync.
 func (c *Controller) updateFittingJob(oldObj, newObj any) {
 	oldFJ, newFJ := oldObj.(*ihpav1beta2.FittingJob), newObj.(*ihpav1beta2.FittingJob)
-	if oldFJ.ResourceVersion == newFJ.ResourceVersion {
-		if c.verified.isSettled(newFJ, c.clock.Now()) {
-			// The last sync's result stands: it counts as one more.
-			metrics.Syncs.WithLabelValues(ihpav1beta2.ReasonSynced).Inc()
-			return
-		}
-	} else if oldFJ.Generation == newFJ.Generation &&
-		oldFJ.DeletionTimestamp.Equal(newFJ.DeletionTimestamp) {
-		return
+	switch {
+	case oldFJ.ResourceVersion == newFJ.ResourceVersion:
+		c.resyncFittingJob(newFJ)
+	case oldFJ.Generation != newFJ.Generation || !oldFJ.DeletionTimestamp.Equal(newFJ.DeletionTimestamp):
+		c.enqueueFittingJob(newObj)
 	}
-	c.enqueueFittingJob(newObj)
 }
 
 // addChild ignores children that arrive with their controller reference:

@@ -96,14 +96,14 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("creating FittingJob client: %w", err)
 	}
 
-	ihpaInformers := ihpainformers.NewSharedInformerFactoryWithOptions(ihpaClient, opts.ResyncPeriod,
+	// No informer resyncs: the controller resyncs FittingJobs itself
+	// (controller.Options.ResyncPeriod), and a FittingJob's resync covers
+	// its children and runs.
+	ihpaInformers := ihpainformers.NewSharedInformerFactoryWithOptions(ihpaClient, 0,
 		ihpainformers.WithNamespace(opts.Namespace),
 		ihpainformers.WithTransform(controller.DropFittingJobFields))
 	// Only the controller's own children and runs are cached, not every
-	// ConfigMap, CronJob, Job and Pod in the cluster. They are never
-	// resynced: the FittingJob's own resync covers its children and runs
-	// (their handlers drop resyncs anyway), so resyncing them would only
-	// walk four caches for nothing.
+	// ConfigMap, CronJob, Job and Pod in the cluster.
 	kubeInformers := kubeinformers.NewSharedInformerFactoryWithOptions(kubeClient, 0,
 		kubeinformers.WithNamespace(opts.Namespace),
 		kubeinformers.WithTweakListOptions(controller.ManagedBySelector),
@@ -131,7 +131,7 @@ func Run(ctx context.Context, opts Options) error {
 		kubeInformers.Batch().V1().Jobs(),
 		kubeInformers.Core().V1().Pods(),
 		recorder,
-		controller.Options{FreshnessGrace: opts.FreshnessGrace})
+		controller.Options{FreshnessGrace: opts.FreshnessGrace, ResyncPeriod: opts.ResyncPeriod})
 	if err != nil {
 		return err
 	}
