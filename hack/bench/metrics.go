@@ -81,6 +81,7 @@ type counters struct {
 	syncs    map[string]float64 // fittingjob_controller_syncs_total by result
 	mutating float64            // rest_client_requests_total, methods other than GET
 	queue    float64            // workqueue_depth of the controller's queue
+	gcs      float64            // go_gc_duration_seconds_count: garbage collections
 }
 
 func readCounters(s scrape) counters {
@@ -94,6 +95,11 @@ func readCounters(s scrape) counters {
 	s.each("workqueue_depth", func(label model.Metric, v float64) {
 		if string(label["name"]) == "fittingjob-controller" {
 			c.queue += v
+		}
+	})
+	s.each("go_gc_duration_seconds", func(label model.Metric, v float64) {
+		if label[model.MetricNameLabel] == "go_gc_duration_seconds_count" {
+			c.gcs = v
 		}
 	})
 	return c

@@ -50,13 +50,19 @@ rest_client_requests_total{code="200",host="127.0.0.1:6443",method="PUT"} 2000
 # TYPE workqueue_depth gauge
 workqueue_depth{name="fittingjob-controller"} 7
 workqueue_depth{name="other"} 100
+# TYPE go_gc_duration_seconds summary
+go_gc_duration_seconds{quantile="0"} 0.0001
+go_gc_duration_seconds{quantile="1"} 0.002
+go_gc_duration_seconds_sum 0.04
+go_gc_duration_seconds_count 25
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := readCounters(s)
-	if got := formatCounts(c.syncs); got != "APIError=10, Synced=1990" || c.mutating != 6000 || c.queue != 7 {
-		t.Errorf("readCounters = syncs %s, mutating %g, queue %g; want APIError=10, Synced=1990, 6000, 7", got, c.mutating, c.queue)
+	if got := formatCounts(c.syncs); got != "APIError=10, Synced=1990" || c.mutating != 6000 || c.queue != 7 || c.gcs != 25 {
+		t.Errorf("readCounters = syncs %s, mutating %g, queue %g, GCs %g; want APIError=10, Synced=1990, 6000, 7, 25",
+			got, c.mutating, c.queue, c.gcs)
 	}
 	if _, err := parseMetrics(strings.NewReader("broken{ 1\n")); err == nil {
 		t.Error("a malformed exposition parsed")

@@ -91,6 +91,7 @@ type result struct {
 	api       map[request]float64 // the API server's mutating requests
 	watch     map[string]float64  // watch events in the namespace
 	syncs     map[string]float64  // the controller's syncs by result
+	gcs       float64             // the controller's garbage collections
 	converged int                 // FittingJobs converged at the end
 }
 
@@ -170,9 +171,11 @@ func (b *bench) do(ctx context.Context, r run) (res result, err error) {
 	end, err := b.snapshot(ctx, obs)
 	res.rss, res.api, res.watch = end.use.rss, delta(begin.api, end.api), delta(begin.watch, end.watch)
 	res.syncs, res.converged = delta(begin.ctrl.syncs, end.ctrl.syncs), end.converged
+	res.gcs = end.ctrl.gcs - begin.ctrl.gcs
 	ctrl := ""
 	if b.proc.running() {
-		ctrl = fmt.Sprintf("; controller CPU %.2fs, RSS %.1f MB, syncs: %s", res.cpu, res.rss/1e6, formatCounts(res.syncs))
+		ctrl = fmt.Sprintf("; controller CPU %.2fs, RSS %.1f MB, garbage collections %g, syncs: %s",
+			res.cpu, res.rss/1e6, res.gcs, formatCounts(res.syncs))
 	}
 	b.report.note("%s: %s; API server mutating requests: %s; watch events: %s%s%s",
 		r.name, seconds(res.took), formatCounts(res.api), formatCounts(res.watch), ctrl, b.bucketNote(res.api))
