@@ -50,7 +50,8 @@ type Controller struct {
 	podIndex cache.Indexer
 	synced   []cache.InformerSynced
 
-	verified verifiedSet
+	verified  verifiedSet
+	schedules scheduleCache
 
 	queue    workqueue.TypedRateLimitingInterface[cache.ObjectName]
 	recorder record.EventRecorder

@@ -13,13 +13,14 @@ import (
 // longer gap.
 const maxLookBack = 5 * 366 * 24 * time.Hour
 
-// schedules holds the schedules parsed so far, by parseSchedule's
-// arguments: every sync needs its FittingJob's, and parsing is most of the
-// work of a resync. A parsed schedule is never modified, so one serves
-// every sync. The map is emptied when it reaches maxSchedules, so that
-// schedules no longer in force do not pile up.
-var schedules struct {
-	sync.Mutex
+// scheduleCache holds the schedules parsed so far, by parseSchedule's
+// arguments: every sync needs its FittingJob's, and parsing (a time zone's
+// above all) costs more than the rest of a sync that finds its children
+// verified. A parsed schedule is never modified, so one serves every sync.
+// The map is emptied when it reaches maxSchedules, so that schedules no
+// longer in force do not pile up. The zero value is ready to use.
+type scheduleCache struct {
+	mu     sync.Mutex
 	parsed map[scheduleKey]cron.Schedule
 }
 
@@ -31,35 +32,36 @@ type scheduleKey struct {
 
 const maxSchedules = 10000
 
+// parse returns parseSchedule's result, parsed once.
+func (c *scheduleCache) parse(schedule string, timeZone *string) (cron.Schedule, error) {
+	key := scheduleKey{schedule: schedule}
+	if timeZone != nil {
+		key.timeZone, key.zoned = *timeZone, true
+	}
+	c.mu.Lock()
+	parsed, ok := c.parsed[key]
+	c.mu.Unlock()
+	if ok {
+		return parsed, nil
+	}
+	parsed, err := parseSchedule(schedule, timeZone)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.parsed == nil || len(c.parsed) >= maxSchedules {
+		c.parsed = map[scheduleKey]cron.Schedule{}
+	}
+	c.parsed[key] = parsed
+	c.mu.Unlock()
+	return parsed, nil
+}
+
 // parseSchedule parses a CronJob's schedule as the CronJob controller does
 // (robfig/cron's standard parser, the time zone as a TZ= prefix), so that
 // the periods the freshness condition uses are those of the runs the
 // CronJob makes.
 func parseSchedule(schedule string, timeZone *string) (cron.Schedule, error) {
-	key := scheduleKey{schedule: schedule}
-	if timeZone != nil {
-		key.timeZone, key.zoned = *timeZone, true
-	}
-	schedules.Lock()
-	parsed, ok := schedules.parsed[key]
-	schedules.Unlock()
-	if ok {
-		return parsed, nil
-	}
-	parsed, err := parseScheduleUncached(schedule, timeZone)
-	if err != nil {
-		return nil, err
-	}
-	schedules.Lock()
-	if schedules.parsed == nil || len(schedules.parsed) >= maxSchedules {
-		schedules.parsed = map[scheduleKey]cron.Schedule{}
-	}
-	schedules.parsed[key] = parsed
-	schedules.Unlock()
-	return parsed, nil
-}
-
-func parseScheduleUncached(schedule string, timeZone *string) (cron.Schedule, error) {
 	if timeZone != nil {
 		if _, err := time.LoadLocation(*timeZone); err != nil {
 			return nil, err

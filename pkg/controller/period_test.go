@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -60,5 +61,40 @@ func TestParseScheduleRefusesWhatTheCronJobControllerRefuses(t *testing.T) {
 		if _, err := parseSchedule(tc.schedule, tc.timeZone); err == nil {
 			t.Errorf("parseSchedule(%q, %v) accepted it", tc.schedule, tc.timeZone)
 		}
+	}
+}
+
+// TestScheduleCacheParsesOnce: a schedule (and time zone) parsed once is
+// served again as the same value; errors are not cached; the cache starts
+// afresh when it is full.
+func TestScheduleCacheParsesOnce(t *testing.T) {
+	var c scheduleCache
+	berlin := ptr.To("Europe/Berlin")
+	first, err := c.parse("0 4 * * *", berlin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := c.parse("0 4 * * *", berlin); again != first {
+		t.Error("the same schedule and time zone were parsed again")
+	}
+	if utc, _ := c.parse("0 4 * * *", nil); utc == first {
+		t.Error("the schedule without a time zone was served the Berlin one")
+	}
+	if _, err := c.parse("0 4 * *", nil); err == nil {
+		t.Error("an invalid schedule parsed")
+	}
+	if n := len(c.parsed); n != 2 {
+		t.Errorf("%d schedules cached, want 2 (no error cached)", n)
+	}
+
+	// As many new schedules again as the cache holds: it fills, and
+	// starts afresh.
+	for i := range maxSchedules {
+		if _, err := c.parse(fmt.Sprintf("%d %d %d * *", i%60, i/60%24, i/(60*24)+1), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(c.parsed); n >= maxSchedules {
+		t.Errorf("%d schedules cached after %d more: the cache never started afresh", n, maxSchedules)
 	}
 }

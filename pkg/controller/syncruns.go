@@ -38,7 +38,7 @@ func (c *Controller) syncRuns(fj *ihpav1beta2.FittingJob, status *ihpav1beta2.Fi
 	if cronJob != nil {
 		scheduleSpec, timeZone, suspended = cronJob.Spec.Schedule, cronJob.Spec.TimeZone, cronJob.Spec.Suspend
 	}
-	schedule, scheduleErr := parseSchedule(scheduleSpec, timeZone)
+	schedule, scheduleErr := c.schedules.parse(scheduleSpec, timeZone)
 
 	jobs, err := c.runs(fj)
 	if err != nil {
