@@ -334,6 +334,9 @@ func TestStuckRunsAreReported(t *testing.T) {
 			ns := newNamespace(t)
 			log := &statusLog{}
 			rc := startController(t, ns, log.watchStatusWrites)
+			// The bound on status writes once failed with a third write
+			// (2026-12-02, not reproduced since): the log says what it was.
+			logStatusChanges(t, ns, "stuck")
 			fj := runFittingJob(ns, "stuck", imageSucceeds, yearly)
 			tc.edit(fj)
 			fj = createFittingJob(t, fj)
