@@ -2,7 +2,8 @@
 # Renders every kustomization under manifests/ with plain `kubectl kustomize`
 # (no standalone kustomize: users install with kubectl alone), every
 # component on top of both installs, and the README's install overlay; and
-# checks that every installed object carries the recommended labels.
+# checks that every installed object carries the recommended labels, and
+# that the controller's GOMEMLIMIT follows its memory limit.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -128,7 +129,29 @@ else
     fi
 fi
 
+# 5. In both installs, the controller's GOMEMLIMIT is set, at 80-95 % of
+# its limits.memory (the Deployment's comment; README, "Sizing"), so that
+# a change of one without the other fails here.
+bytes() { # a quantity with Ki/Mi/Gi (Kubernetes) or KiB/MiB/GiB (Go), in bytes
+    awk -v q="$1" 'BEGIN {
+        n = q + 0; u = q; sub(/^[0-9.]+/, "", u); sub(/B$/, "", u)
+        m[""] = 1; m["Ki"] = 2^10; m["Mi"] = 2^20; m["Gi"] = 2^30
+        if (!(u in m) || n <= 0) exit 1
+        printf "%d\n", n * m[u]
+    }'
+}
+for install in manifests manifests/namespaced; do
+    out=$(render "${install}") || continue
+    read -r limit soft < <(kubectl label --local -f - verify-manifests=x -o jsonpath='{.kind} {.spec.template.spec.containers[0].resources.limits.memory} {.spec.template.spec.containers[0].env[?(@.name=="GOMEMLIMIT")].value}{"\n"}' <<<"${out}" |
+        awk '$1 == "Deployment" {print $2, $3}')
+    if ! limit_bytes=$(bytes "${limit:-}") || ! soft_bytes=$(bytes "${soft:-}"); then
+        failed "${install}: the Deployment needs limits.memory and GOMEMLIMIT (got '${limit:-}' and '${soft:-}')"
+    elif [ $((soft_bytes * 100)) -lt $((limit_bytes * 80)) ] || [ $((soft_bytes * 100)) -gt $((limit_bytes * 95)) ]; then
+        failed "${install}: GOMEMLIMIT ${soft} is not 80-95 % of limits.memory ${limit}"
+    fi
+done
+
 if [ -e "${work}/failed" ]; then
     exit 1
 fi
-echo "manifests render with kubectl kustomize, carry the recommended labels, and the README overlay replaces the image"
+echo "manifests render with kubectl kustomize, carry the recommended labels, the README overlay replaces the image, and GOMEMLIMIT is 80-95 % of the memory limit"
