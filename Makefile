@@ -42,6 +42,7 @@ generate:
 	hack/update-codegen.sh
 
 ## verify: generated code fresh, gofmt clean, go vet clean, go.mod tidy,
+## no tracked file over 1 MB,
 ## manifests render with kubectl, alerting rules valid, the bench's own tests
 verify: verify-manifests check-rules check-bench
 	hack/verify-codegen.sh
@@ -49,6 +50,8 @@ verify: verify-manifests check-rules check-bench
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./pkg/integration/...
 	$(GO) mod tidy -diff
+	@big=$$(git ls-files -z | xargs -0 -r stat -c '%s %n' 2>/dev/null | awk '$$1 > 1048576 {print $$2}'); \
+	if [ -n "$$big" ]; then echo "tracked files over 1 MB (build outputs are never committed): $$big"; exit 1; fi
 
 ## verify-manifests: every kustomization renders with plain kubectl kustomize,
 ## and the Deployment's GOMEMLIMIT follows its memory limit
