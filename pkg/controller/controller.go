@@ -53,6 +53,9 @@ type Controller struct {
 	verified  verifiedSet
 	schedules scheduleCache
 
+	// syncHandler is sync; tests replace it.
+	syncHandler func(ctx context.Context, key cache.ObjectName) error
+
 	queue    workqueue.TypedRateLimitingInterface[cache.ObjectName]
 	recorder record.EventRecorder
 	clock    clock.WithTicker
@@ -115,11 +118,12 @@ func New(
 			workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
 			workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: Name, Clock: opts.Clock},
 		),
-		recorder: recorder,
+		recorder: boundedRecorder{recorder},
 		clock:    opts.Clock,
 		grace:    opts.FreshnessGrace,
 		resync:   opts.ResyncPeriod,
 	}
+	c.syncHandler = c.sync
 
 	for _, informer := range []cache.SharedIndexInformer{jobInformer.Informer(), podInformer.Informer()} {
 		if err := informer.AddIndexers(cache.Indexers{byFittingJob: fittingJobOfRun}); err != nil {
@@ -209,8 +213,15 @@ func (c *Controller) processNextItem(ctx context.Context) bool {
 		return false
 	}
 	defer c.queue.Done(key)
+	if ctx.Err() != nil {
+		// The controller is stopping, or has lost the Lease: another
+		// replica may lead already, and must be the only one writing. The
+		// keys still queued are dropped; the next leader syncs every
+		// FittingJob when it starts.
+		return false
+	}
 
-	err := c.sync(ctx, key)
+	err := c.syncContained(ctx, key)
 	switch {
 	case err == nil:
 		c.queue.Forget(key)

@@ -8,10 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// maxRunMessage bounds a run's message: a termination message alone may
-// be 4 KiB, and the status is read by people.
-const maxRunMessage = 1024
-
 // stuckWaitingReasons are the waiting reasons of a container that will not
 // start without someone changing something (the image, a Secret, the
 // command): a run whose Pod shows one is stuck.
@@ -90,17 +86,3 @@ func describeTermination(t *corev1.ContainerStateTerminated) string {
 func containerStatuses(pod *corev1.Pod) []corev1.ContainerStatus {
 	return append(append([]corev1.ContainerStatus(nil), pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...)
 }
-
-// truncate keeps a message within maxRunMessage bytes, on a rune boundary.
-func truncate(s string) string {
-	if len(s) <= maxRunMessage {
-		return s
-	}
-	cut := maxRunMessage - len("…")
-	for cut > 0 && !utf8RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

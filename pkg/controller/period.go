@@ -61,14 +61,17 @@ func (c *scheduleCache) parse(schedule string, timeZone *string) (cron.Schedule,
 // (robfig/cron's standard parser, the time zone as a TZ= prefix), so that
 // the periods the freshness condition uses are those of the runs the
 // CronJob makes.
+//
+// Both parsers take what a user wrote, and the cron library panics on some
+// of it (a TZ= prefix without a space after it): they go through guard.
 func parseSchedule(schedule string, timeZone *string) (cron.Schedule, error) {
 	if timeZone != nil {
-		if _, err := time.LoadLocation(*timeZone); err != nil {
+		if _, err := guard("time zone", func() (*time.Location, error) { return time.LoadLocation(*timeZone) }); err != nil {
 			return nil, err
 		}
 		schedule = "TZ=" + *timeZone + " " + schedule
 	}
-	s, err := cron.ParseStandard(schedule)
+	s, err := guard("schedule", func() (cron.Schedule, error) { return cron.ParseStandard(schedule) })
 	if err != nil {
 		return nil, fmt.Errorf("unparsable schedule %q: %w", schedule, err)
 	}

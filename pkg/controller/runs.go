@@ -93,12 +93,12 @@ func observeRun(job *batchv1.Job, pods []*corev1.Pod, now time.Time, limit time.
 	}
 	if jobCondition(job, batchv1.JobComplete) != nil {
 		run.Outcome = ihpav1beta2.RunSucceeded
-		run.CompletionTime = completionTime(job, batchv1.JobComplete)
+		run.CompletionTime = completionTime(job, batchv1.JobComplete, now)
 		return run
 	}
 	if failed := jobCondition(job, batchv1.JobFailed); failed != nil {
 		run.Outcome = ihpav1beta2.RunFailed
-		run.CompletionTime = completionTime(job, batchv1.JobFailed)
+		run.CompletionTime = completionTime(job, batchv1.JobFailed, now)
 		run.Reason, run.Message = failed.Reason, failed.Message
 		if run.Reason == "" {
 			run.Reason = ihpav1beta2.RunReasonFailed
@@ -113,12 +113,12 @@ func observeRun(job *batchv1.Job, pods []*corev1.Pod, now time.Time, limit time.
 				break
 			}
 		}
-		run.Message = truncate(strings.Join(details, "; "))
+		run.Message = cut(strings.Join(details, "; "), maxRunMessage)
 		return run
 	}
 	for _, pod := range pods {
 		if reason, message, ok := stuckPod(pod); ok {
-			run.Reason, run.Message = reason, truncate(message)
+			run.Reason, run.Message = reason, cut(message, maxRunMessage)
 			return run
 		}
 	}
@@ -140,15 +140,36 @@ func runLimit(job *batchv1.Job, period time.Duration) time.Duration {
 }
 
 // completionTime is when job finished: the Job's completionTime, set on
-// success, else when the final condition appeared.
-func completionTime(job *batchv1.Job, t batchv1.JobConditionType) *metav1.Time {
+// success, else when the final condition appeared. A time from the future
+// is not believed (see maxClockSkew): the Job's creation, the earliest it
+// can have finished, stands in for it.
+func completionTime(job *batchv1.Job, t batchv1.JobConditionType, now time.Time) *metav1.Time {
+	var finished *metav1.Time
 	if t == batchv1.JobComplete && job.Status.CompletionTime != nil {
-		return job.Status.CompletionTime.DeepCopy()
+		finished = job.Status.CompletionTime
+	} else if c := jobCondition(job, t); c != nil && !c.LastTransitionTime.IsZero() {
+		finished = &c.LastTransitionTime
 	}
-	if c := jobCondition(job, t); c != nil && !c.LastTransitionTime.IsZero() {
-		return c.LastTransitionTime.DeepCopy()
+	if finished != nil && notFuture(finished, now) == nil {
+		finished = notFuture(&job.CreationTimestamp, now)
 	}
-	return nil
+	return finished.DeepCopy()
+}
+
+// maxClockSkew is how far past the controller's clock a time read from
+// the API may be and still be taken as it is: clocks of a cluster's
+// machines drift apart by seconds. Anything further ahead comes from a
+// hand-edited object or a broken clock; lastSuccessfulTime and
+// lastScheduleTime never go backwards, so such a time would stick in the
+// status (and a forecast would stay fresh) until that future came.
+const maxClockSkew = time.Minute
+
+// notFuture is t, or nil when t is more than maxClockSkew after now.
+func notFuture(t *metav1.Time, now time.Time) *metav1.Time {
+	if t == nil || t.After(now.Add(maxClockSkew)) {
+		return nil
+	}
+	return t
 }
 
 // nextLastRun is the LastRun to record, given the one recorded and the one
@@ -179,15 +200,16 @@ func nextLastRun(recorded, observed *ihpav1beta2.LastRun) *ihpav1beta2.LastRun {
 
 // lastSuccess is the later of the recorded time, the CronJob's and the
 // newest completion of a succeeded Job: manual runs count, and the time
-// never goes backwards when Jobs are cleaned up.
-func lastSuccess(recorded *metav1.Time, cronJob *batchv1.CronJob, jobs []*batchv1.Job) *metav1.Time {
-	latest := recorded
+// never goes backwards when Jobs are cleaned up. No time from the future
+// counts (notFuture).
+func lastSuccess(recorded *metav1.Time, cronJob *batchv1.CronJob, jobs []*batchv1.Job, now time.Time) *metav1.Time {
+	latest := notFuture(recorded, now)
 	if cronJob != nil {
-		latest = later(latest, cronJob.Status.LastSuccessfulTime)
+		latest = later(latest, notFuture(cronJob.Status.LastSuccessfulTime, now))
 	}
 	for _, job := range jobs {
 		if jobCondition(job, batchv1.JobComplete) != nil {
-			latest = later(latest, completionTime(job, batchv1.JobComplete))
+			latest = later(latest, completionTime(job, batchv1.JobComplete, now))
 		}
 	}
 	return latest.DeepCopy()
@@ -197,16 +219,17 @@ func lastSuccess(recorded *metav1.Time, cronJob *batchv1.CronJob, jobs []*batchv
 // lastScheduleTime and the scheduled time of the Jobs it created: the Job
 // is usually seen before the CronJob's status update, and taking both at
 // once saves a status write per run. Like lastSuccess, it never goes
-// backwards when Jobs are cleaned up.
-func lastSchedule(recorded *metav1.Time, cronJob *batchv1.CronJob, jobs []*batchv1.Job) *metav1.Time {
-	latest := recorded
+// backwards when Jobs are cleaned up. No time from the future counts
+// (notFuture).
+func lastSchedule(recorded *metav1.Time, cronJob *batchv1.CronJob, jobs []*batchv1.Job, now time.Time) *metav1.Time {
+	latest := notFuture(recorded, now)
 	if cronJob != nil {
-		latest = later(latest, cronJob.Status.LastScheduleTime)
+		latest = later(latest, notFuture(cronJob.Status.LastScheduleTime, now))
 	}
 	for _, job := range jobs {
 		if s, ok := job.Annotations[batchv1.CronJobScheduledTimestampAnnotation]; ok {
-			if t, err := time.Parse(time.RFC3339, s); err == nil {
-				latest = later(latest, &metav1.Time{Time: t})
+			if t, err := guard("scheduled time", func() (time.Time, error) { return time.Parse(time.RFC3339, s) }); err == nil {
+				latest = later(latest, notFuture(&metav1.Time{Time: t}, now))
 			}
 		}
 	}

@@ -22,14 +22,15 @@ func (c *Controller) updateStatus(ctx context.Context, fj *ihpav1beta2.FittingJo
 		Type:               ihpav1beta2.ConditionReady,
 		Status:             metav1.ConditionTrue,
 		Reason:             result.reason,
-		Message:            result.message,
+		Message:            cut(result.message, maxConditionMessage),
 		ObservedGeneration: fj.Generation,
 	}
+	fresh.Message = cut(fresh.Message, maxConditionMessage)
 	if result.reason != ihpav1beta2.ReasonSynced {
 		condition.Status = metav1.ConditionFalse
 		if previous := meta.FindStatusCondition(fj.Status.Conditions, ihpav1beta2.ConditionReady); previous == nil ||
 			previous.Reason != condition.Reason || previous.Message != condition.Message {
-			c.recorder.Event(fj, corev1.EventTypeWarning, result.reason, result.message)
+			c.recorder.Event(fj, corev1.EventTypeWarning, condition.Reason, condition.Message)
 		}
 	}
 	meta.SetStatusCondition(&status.Conditions, condition)

@@ -514,6 +514,7 @@ func TestSyncMirrorsCronJobStatus(t *testing.T) {
 	lastSchedule := metav1.Date(2026, 11, 25, 4, 12, 0, 0, time.UTC)
 	lastSuccess := metav1.Date(2026, 11, 25, 4, 20, 0, 0, time.UTC)
 	cj.Status.LastScheduleTime, cj.Status.LastSuccessfulTime = &lastSchedule, &lastSuccess
+	f.now = lastSuccess.Add(time.Hour)
 	f.fittingJobs = append(f.fittingJobs, fj)
 	f.configMaps = append(f.configMaps, asStored(desiredConfigMap(t, fj)))
 	f.cronJobs = append(f.cronJobs, cj)

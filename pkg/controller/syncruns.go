@@ -62,7 +62,7 @@ func (c *Controller) syncRuns(fj *ihpav1beta2.FittingJob, status *ihpav1beta2.Fi
 		}
 	}
 	status.LastRun = nextLastRun(fj.Status.LastRun, observed)
-	status.LastSuccessfulTime = lastSuccess(fj.Status.LastSuccessfulTime, cronJob, jobs)
+	status.LastSuccessfulTime = lastSuccess(fj.Status.LastSuccessfulTime, cronJob, jobs, now)
 	scheduled := cronJob
 	if scheduled != nil && c.activeJobNotSeen(scheduled) {
 		// The CronJob has started a Job the cache has not seen yet; its
@@ -70,7 +70,7 @@ func (c *Controller) syncRuns(fj *ihpav1beta2.FittingJob, status *ihpav1beta2.Fi
 		// run. Writing the time now would cost a write of its own.
 		scheduled = nil
 	}
-	status.LastScheduleTime = lastSchedule(fj.Status.LastScheduleTime, scheduled, jobs)
+	status.LastScheduleTime = lastSchedule(fj.Status.LastScheduleTime, scheduled, jobs, now)
 
 	condition, flips := forecastFresh(freshness{
 		now:         now,

@@ -45,6 +45,15 @@ var (
 		Help: "Writes of children by kind (ConfigMap, CronJob) and verb (create, update).",
 	}, []string{"kind", "verb"})
 
+	// Panics counts panics the controller contained, by where they were
+	// caught: "sync" (a FittingJob's sync, which is then reported on the
+	// FittingJob and retried with backoff) or "parser" (a parser of user
+	// text, whose input then counts as invalid). Any of them is a bug.
+	Panics = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "fittingjob_controller_panics_total",
+		Help: "Panics contained by the controller, by where they were caught (sync, parser).",
+	}, []string{"where"})
+
 	// StatusWrites counts writes of FittingJob status.
 	StatusWrites = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "fittingjob_controller_status_writes_total",
@@ -74,7 +83,7 @@ var (
 
 func init() {
 	Registry.MustRegister(
-		Syncs, SyncDuration, ChildWrites, StatusWrites,
+		Syncs, SyncDuration, ChildWrites, StatusWrites, Panics,
 		requestLatency, requestResults, rateLimiterLatency,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

@@ -37,6 +37,11 @@ const (
 	// say); only a change of the FittingJob can fix it.
 	ReasonConfigMapRejected = "ConfigMapRejected"
 	ReasonCronJobRejected   = "CronJobRejected"
+	// ReasonSyncPanic: the controller failed unexpectedly while syncing
+	// the FittingJob (a bug, in the controller or a library it calls).
+	// The failure is contained to this FittingJob, logged with its stack
+	// and retried with backoff.
+	ReasonSyncPanic = "SyncPanic"
 )
 
 // Reasons of the events about children and the spec.
