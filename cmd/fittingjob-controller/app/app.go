@@ -69,6 +69,11 @@ func NewOptions() Options {
 // returns.
 func Run(ctx context.Context, opts Options) error {
 	logger := klog.FromContext(ctx)
+	// Everything started below stops with ctx, which Run cancels when it
+	// returns for any reason: a lost Lease ends the process, not only its
+	// workers.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 
 	config := opts.RestConfig
 	if config == nil {
@@ -120,7 +125,12 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("creating event client: %w", err)
 	}
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: eventClient.CoreV1().Events(opts.Namespace)})
+	var gate writeGate
+	broadcaster.StartRecordingToSink(gatedEventSink{
+		EventSink: &typedcorev1.EventSinkImpl{Interface: eventClient.CoreV1().Events(opts.Namespace)},
+		gate:      &gate,
+		logger:    logger,
+	})
 	defer broadcaster.Shutdown()
 	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: controller.Name})
 
@@ -140,11 +150,15 @@ func Run(ctx context.Context, opts Options) error {
 	// and reports ready; only the leader runs workers.
 	ihpaInformers.Start(ctx.Done())
 	kubeInformers.Start(ctx.Done())
-	defer ihpaInformers.Shutdown()
-	defer kubeInformers.Shutdown()
+	defer func() {
+		// Shutdown waits for the informers, which stop with ctx.
+		cancel(nil)
+		ihpaInformers.Shutdown()
+		kubeInformers.Shutdown()
+	}()
 
 	health := newHealthServer(c.HasSynced)
-	runController := func(ctx context.Context) error { return c.Run(ctx, opts.Workers) }
+	runController := gate.whileRunning(func(ctx context.Context) error { return c.Run(ctx, opts.Workers) })
 	if opts.LeaderElection.Enabled {
 		elector, err := opts.LeaderElection.newElector(kubeClient, runController)
 		if err != nil {
@@ -154,8 +168,6 @@ func Run(ctx context.Context, opts Options) error {
 		runController = elector.runElected
 	}
 
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
 	go func() {
 		if err := serve(ctx, opts.ProbeAddress, health.handler()); err != nil {
 			cancel(fmt.Errorf("serving probes: %w", err))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -126,8 +127,17 @@ func (e *elector) runElected(ctx context.Context) error {
 	})
 	defer stopUnlessLeading()
 
-	var runErr error
-	ran := make(chan struct{})
+	var (
+		runErr error
+		ran    = make(chan struct{})
+		le     *leaderelection.LeaderElector
+		// stopRun ends the current run. client-go cancels the leader's
+		// context only after its attempt to release the Lease, one more
+		// round trip behind the workers' requests; a replica that sees
+		// another holder stops at once instead.
+		mu      sync.Mutex
+		stopRun = func() {}
+	)
 	config := e.config
 	config.Callbacks = leaderelection.LeaderCallbacks{
 		OnStartedLeading: func(leadingCtx context.Context) {
@@ -136,13 +146,26 @@ func (e *elector) runElected(ctx context.Context) error {
 			runCtx, cancel := context.WithCancel(leadingCtx)
 			defer cancel()
 			defer context.AfterFunc(ctx, cancel)()
+			mu.Lock()
+			stopRun = cancel
+			mu.Unlock()
 			runErr = e.run(runCtx)
 			close(ran)
 			stopElection()
 		},
 		OnStoppedLeading: func() { logger.Info("Stopped leading") },
+		OnNewLeader: func(identity string) {
+			// Called on its own goroutine: check that the Lease is still
+			// another's, so that a late call cannot stop a run begun since.
+			if !le.IsLeader() {
+				mu.Lock()
+				stopRun()
+				mu.Unlock()
+			}
+		},
 	}
-	le, err := leaderelection.NewLeaderElector(config)
+	var err error
+	le, err = leaderelection.NewLeaderElector(config)
 	if err != nil {
 		return fmt.Errorf("creating the leader elector: %w", err)
 	}
