@@ -173,12 +173,18 @@ func managedBySelector(t testing.TB) labels.Selector {
 }
 
 // addSelected adds obj to indexer if selector selects it, as a filtered
-// list and watch would.
+// list and watch would, trimmed as production's informers trim it
+// (TrimForCache).
 func addSelected(t testing.TB, indexer cache.Indexer, selector labels.Selector, obj metav1.Object) {
 	t.Helper()
-	if selector.Matches(labels.Set(obj.GetLabels())) {
-		mustAdd(t, indexer, obj)
+	if !selector.Matches(labels.Set(obj.GetLabels())) {
+		return
 	}
+	trimmed, err := TrimForCache(obj.(runtime.Object).DeepCopyObject())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAdd(t, indexer, trimmed)
 }
 
 func mustAdd(t testing.TB, indexer cache.Indexer, obj any) {

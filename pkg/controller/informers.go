@@ -1,6 +1,7 @@
 package controller
 
 import (
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -8,15 +9,103 @@ import (
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
 )
 
-// ManagedBySelector restricts a ConfigMap or CronJob informer to the
-// controller's own children (informers.WithTweakListOptions).
+// ManagedBySelector restricts a ConfigMap, CronJob, Job or Pod informer to
+// the controller's own objects (informers.WithTweakListOptions).
 func ManagedBySelector(options *metav1.ListOptions) {
 	options.LabelSelector = labels.Set{generator.ManagedByLabel: generator.ManagedByValue}.String()
 }
 
+// The informers' transforms keep of each object only what the controller
+// reads. Anyone who can create a ConfigMap, a Job or a Pod can put the
+// managed-by label on it; the cache must not grow with what they put in
+// it (a ConfigMap holds up to 1 MiB, a Pod's spec tens of KiB), and the
+// controller's memory should follow the number of FittingJobs, not the
+// size of what their authors write.
+
+// TrimForCache is the transform of the ConfigMap, CronJob, Job and Pod
+// informers (informers.WithTransform):
+//   - ConfigMaps and CronJobs that are not a FittingJob's child (by its
+//     name: the one its controller reference names, or the one their own
+//     name belongs to) lose their content: the controller only reads a
+//     child by its name, to know that it is there and whose it is, and
+//     never writes them. Children are kept whole: an update starts from
+//     the cached copy.
+//   - Jobs keep their metadata (of the annotations, only the scheduled
+//     time), activeDeadlineSeconds and status; Pods their metadata (no
+//     annotations) and the status fields that explain a run. Neither is
+//     ever written.
+//
+// managedFields go from all of them.
+func TrimForCache(obj any) (any, error) {
+	switch o := obj.(type) {
+	case *corev1.ConfigMap:
+		if !isChild(o, generator.ConfigMapNameOf) {
+			o.Data, o.BinaryData, o.Annotations = nil, nil, nil
+		}
+	case *batchv1.CronJob:
+		if !isChild(o, generator.CronJobNameOf) {
+			o.Spec, o.Status, o.Annotations = batchv1.CronJobSpec{}, batchv1.CronJobStatus{}, nil
+		}
+	case *batchv1.Job:
+		trimJob(o)
+	case *corev1.Pod:
+		trimPod(o)
+	}
+	return DropManagedFields(obj)
+}
+
+// isChild reports whether obj, a ConfigMap or CronJob, has the name that
+// childName gives a child of the FittingJob it belongs to
+// (generator.OwnerOf).
+func isChild(obj metav1.Object, childName func(fittingJob string) string) bool {
+	owner, ok := generator.OwnerOf(obj)
+	return ok && obj.GetName() == childName(owner)
+}
+
+func trimJob(job *batchv1.Job) {
+	var kept map[string]string
+	if t, ok := job.Annotations[batchv1.CronJobScheduledTimestampAnnotation]; ok {
+		kept = map[string]string{batchv1.CronJobScheduledTimestampAnnotation: t}
+	}
+	job.Annotations = kept
+	job.Spec = batchv1.JobSpec{ActiveDeadlineSeconds: job.Spec.ActiveDeadlineSeconds}
+	job.Status.UncountedTerminatedPods = nil
+}
+
+func trimPod(pod *corev1.Pod) {
+	pod.Annotations = nil
+	pod.Spec = corev1.PodSpec{}
+	pod.Status = corev1.PodStatus{
+		Phase:                 pod.Status.Phase,
+		Reason:                pod.Status.Reason,
+		Message:               pod.Status.Message,
+		Conditions:            pod.Status.Conditions,
+		InitContainerStatuses: trimContainerStatuses(pod.Status.InitContainerStatuses),
+		ContainerStatuses:     trimContainerStatuses(pod.Status.ContainerStatuses),
+	}
+}
+
+// trimContainerStatuses keeps what explains how a container ends or why
+// it waits: its name and states.
+func trimContainerStatuses(statuses []corev1.ContainerStatus) []corev1.ContainerStatus {
+	if statuses == nil {
+		return nil
+	}
+	trimmed := make([]corev1.ContainerStatus, len(statuses))
+	for i, s := range statuses {
+		trimmed[i] = corev1.ContainerStatus{
+			Name:                 s.Name,
+			State:                s.State,
+			LastTerminationState: s.LastTerminationState,
+			RestartCount:         s.RestartCount,
+		}
+	}
+	return trimmed
+}
+
 // DropManagedFields drops metadata.managedFields from objects before they
-// are cached (informers.WithTransform): the controller never reads them,
-// and they are often the largest part of an object.
+// are cached: the controller never reads them, and they are often the
+// largest part of an object.
 func DropManagedFields(obj any) (any, error) {
 	if accessor, ok := obj.(metav1.ObjectMetaAccessor); ok {
 		accessor.GetObjectMeta().SetManagedFields(nil)

@@ -80,10 +80,18 @@ func Desired(fj *ihpav1beta2.FittingJob) (*Children, field.ErrorList) {
 }
 
 // ConfigMapName is the name of the FittingJob's config ConfigMap.
-func ConfigMapName(fj *ihpav1beta2.FittingJob) string { return fj.Name + configMapSuffix }
+func ConfigMapName(fj *ihpav1beta2.FittingJob) string { return ConfigMapNameOf(fj.Name) }
+
+// ConfigMapNameOf is the name of the config ConfigMap of the FittingJob
+// named fittingJob.
+func ConfigMapNameOf(fittingJob string) string { return fittingJob + configMapSuffix }
 
 // CronJobName is the name of the FittingJob's CronJob.
-func CronJobName(fj *ihpav1beta2.FittingJob) string { return fj.Name }
+func CronJobName(fj *ihpav1beta2.FittingJob) string { return CronJobNameOf(fj.Name) }
+
+// CronJobNameOf is the name of the CronJob of the FittingJob named
+// fittingJob.
+func CronJobNameOf(fittingJob string) string { return fittingJob }
 
 // OwnerOf is the name of the FittingJob, in child's namespace, that the
 // ConfigMap or CronJob child belongs to: the one its controller reference

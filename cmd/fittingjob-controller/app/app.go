@@ -112,7 +112,7 @@ func Run(ctx context.Context, opts Options) error {
 	kubeInformers := kubeinformers.NewSharedInformerFactoryWithOptions(kubeClient, 0,
 		kubeinformers.WithNamespace(opts.Namespace),
 		kubeinformers.WithTweakListOptions(controller.ManagedBySelector),
-		kubeinformers.WithTransform(controller.DropManagedFields))
+		kubeinformers.WithTransform(controller.TrimForCache))
 
 	if err := ihpascheme.AddToScheme(scheme.Scheme); err != nil {
 		return fmt.Errorf("registering FittingJob types: %w", err)
