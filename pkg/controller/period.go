@@ -17,11 +17,15 @@ const maxLookBack = 5 * 366 * 24 * time.Hour
 // arguments: every sync needs its FittingJob's, and parsing (a time zone's
 // above all) costs more than the rest of a sync that finds its children
 // verified. A parsed schedule is never modified, so one serves every sync.
-// The map is emptied when it reaches maxSchedules, so that schedules no
-// longer in force do not pile up. The zero value is ready to use.
+// The map is emptied when it reaches maxSchedules entries or its keys
+// maxScheduleBytes, so that schedules no longer in force do not pile up
+// and long ones cannot grow it without bound. The zero value is ready to
+// use.
 type scheduleCache struct {
 	mu     sync.Mutex
 	parsed map[scheduleKey]cron.Schedule
+	// bytes is the length of the keys in parsed.
+	bytes int
 }
 
 type scheduleKey struct {
@@ -30,7 +34,10 @@ type scheduleKey struct {
 	zoned    bool
 }
 
-const maxSchedules = 10000
+const (
+	maxSchedules     = 10000
+	maxScheduleBytes = 1 << 20
+)
 
 // parse returns parseSchedule's result, parsed once.
 func (c *scheduleCache) parse(schedule string, timeZone *string) (cron.Schedule, error) {
@@ -48,9 +55,13 @@ func (c *scheduleCache) parse(schedule string, timeZone *string) (cron.Schedule,
 	if err != nil {
 		return nil, err
 	}
+	size := len(key.schedule) + len(key.timeZone)
 	c.mu.Lock()
-	if c.parsed == nil || len(c.parsed) >= maxSchedules {
-		c.parsed = map[scheduleKey]cron.Schedule{}
+	if c.parsed == nil || len(c.parsed) >= maxSchedules || c.bytes+size > maxScheduleBytes {
+		c.parsed, c.bytes = map[scheduleKey]cron.Schedule{}, 0
+	}
+	if _, ok := c.parsed[key]; !ok {
+		c.bytes += size
 	}
 	c.parsed[key] = parsed
 	c.mu.Unlock()

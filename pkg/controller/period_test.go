@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,5 +97,24 @@ func TestScheduleCacheParsesOnce(t *testing.T) {
 	}
 	if n := len(c.parsed); n >= maxSchedules {
 		t.Errorf("%d schedules cached after %d more: the cache never started afresh", n, maxSchedules)
+	}
+}
+
+// TestScheduleCacheIsBoundedInBytes: long schedules (valid ones pad a
+// field with leading zeros) fill the cache by size long before its entry
+// limit.
+func TestScheduleCacheIsBoundedInBytes(t *testing.T) {
+	var c scheduleCache
+	padded := strings.Repeat("0", 64*1024)
+	for i := range 64 {
+		if _, err := c.parse(fmt.Sprintf("%s%d 4 * * *", padded, i%60), nil); err != nil {
+			t.Fatal(err)
+		}
+		if c.bytes > maxScheduleBytes {
+			t.Fatalf("after %d schedules of 64 KiB the cache holds %d bytes of keys, more than %d", i+1, c.bytes, maxScheduleBytes)
+		}
+	}
+	if n := len(c.parsed); n >= 64 {
+		t.Errorf("%d long schedules cached: the cache never started afresh", n)
 	}
 }
