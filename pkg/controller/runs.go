@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -131,9 +132,13 @@ func observeRun(job *batchv1.Job, pods []*corev1.Pod, now time.Time, limit time.
 
 // runLimit is how long a run of job may go before it counts as stuck: its
 // activeDeadlineSeconds when set (the Job controller ends it then), else
-// one period of the schedule.
+// one period of the schedule. A deadline too long for a time.Duration
+// (about 292 years) is no limit at all.
 func runLimit(job *batchv1.Job, period time.Duration) time.Duration {
 	if d := job.Spec.ActiveDeadlineSeconds; d != nil {
+		if *d > int64(math.MaxInt64/time.Second) {
+			return 0
+		}
 		return time.Duration(*d) * time.Second
 	}
 	return period
