@@ -6,29 +6,9 @@ import (
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 )
 
-// BenchmarkResyncOfSettledFittingJob is the cost of a resync of a
-// FittingJob that a sync before found entirely in sync, with nothing
-// changed since: the event handler's check, and nothing queued.
-func BenchmarkResyncOfSettledFittingJob(b *testing.B) {
-	f, c, fj := benchmarkController(b)
-	if err := c.sync(b.Context(), keyOf(fj)); err != nil {
-		b.Fatal(err)
-	}
-
-	b.ReportAllocs()
-	for b.Loop() {
-		c.updateFittingJob(fj, fj)
-	}
-	b.StopTimer()
-	if n := c.queue.Len(); n != 0 {
-		b.Fatalf("a resync of a settled FittingJob queued %d keys", n)
-	}
-	f.checkNoRequests(b)
-}
-
 // BenchmarkSyncVerified is the sync of a FittingJob whose children were
-// verified in sync before, when it did not settle (say, an event of one
-// of its runs came): cache reads, and the status computed again.
+// verified in sync before, with nothing changed since: what a resync costs
+// per FittingJob (cache reads, and the status computed again).
 func BenchmarkSyncVerified(b *testing.B) {
 	benchmarkSync(b, false)
 }

@@ -91,10 +91,7 @@ func (c *Controller) enqueueIfExists(namespace, name string) {
 	if _, err := c.fittingJobs.FittingJobs(namespace).Get(name); err != nil {
 		return
 	}
-	key := cache.ObjectName{Namespace: namespace, Name: name}
-	// Its status is made from what changed: the next sync must not skip.
-	c.verified.unsettle(key)
-	c.queue.Add(key)
+	c.queue.Add(cache.ObjectName{Namespace: namespace, Name: name})
 }
 
 // ifChanged drops resyncs (same resourceVersion): the FittingJob's own

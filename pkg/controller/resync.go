@@ -9,7 +9,6 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
-	"github.com/intelligent-hpa/fittingjob-controller/pkg/metrics"
 )
 
 // resyncEvery looks at every FittingJob again each period, until ctx is
@@ -18,7 +17,9 @@ import (
 // The controller does this itself rather than through its informer's
 // resync period, which would hand every cached FittingJob to the event
 // handlers one by one through the informer's queues; a walk of the cache
-// costs a fraction of that, and most FittingJobs are settled.
+// costs a fraction of that. Every FittingJob is synced: a resync is the
+// safety net for an event that was lost or an input that has no event, so
+// it takes no shortcut of its own.
 func (c *Controller) resyncEvery(ctx context.Context, period time.Duration) {
 	ticker := c.clock.NewTicker(period)
 	defer ticker.Stop()
@@ -44,13 +45,7 @@ func (c *Controller) resyncAll() {
 	}
 }
 
-// resyncFittingJob queues fj unless it has settled (verified.go): then a
-// sync would find nothing to do, and the last sync's result stands. It
-// counts as one more sync, Synced.
+// resyncFittingJob queues fj for a sync.
 func (c *Controller) resyncFittingJob(fj *ihpav1beta2.FittingJob) {
-	if c.verified.isSettled(fj, c.clock.Now()) {
-		metrics.Syncs.WithLabelValues(ihpav1beta2.ReasonSynced).Inc()
-		return
-	}
 	c.queue.Add(cache.MetaObjectToName(fj))
 }

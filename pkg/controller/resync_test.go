@@ -2,22 +2,24 @@ package controller
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"k8s.io/client-go/tools/cache"
 )
 
-// TestResyncEveryQueuesWhatHasNotSettled: each resync period, every
-// FittingJob that has not settled is queued, and no settled one.
-func TestResyncEveryQueuesWhatHasNotSettled(t *testing.T) {
-	settled, unsynced := synced(newFittingJob("settled")), synced(newFittingJob("unsynced"))
-	settled.ResourceVersion, unsynced.ResourceVersion = "7", "8"
+// TestResyncEveryQueuesEveryFittingJob: each resync period queues every
+// FittingJob, those found in sync included: a resync is the safety net for
+// what no event reported, so it skips nothing.
+func TestResyncEveryQueuesEveryFittingJob(t *testing.T) {
+	inSync, other := synced(newFittingJob("in-sync")), synced(newFittingJob("other"))
 	f := newFixture(t)
-	f.withChildren(settled)
-	f.withChildren(unsynced)
+	f.withChildren(inSync)
+	f.withChildren(other)
 	c := f.newController(context.Background())
-	f.syncAgain(t, c, keyOf(settled), "first sync")
+	f.syncAgain(t, c, keyOf(inSync), "first sync")
 
 	waiters := f.clock.Waiters() // the queue's
 	ctx, cancel := context.WithCancel(context.Background())
@@ -29,13 +31,19 @@ func TestResyncEveryQueuesWhatHasNotSettled(t *testing.T) {
 	defer func() { cancel(); <-done }()
 
 	waitFor(t, func() bool { return f.clock.Waiters() > waiters }, "the resync ticker")
+	want := []cache.ObjectName{keyOf(inSync), keyOf(other)}
 	for period := 1; period <= 2; period++ {
 		f.clock.Step(time.Minute)
-		waitFor(t, func() bool { return c.queue.Len() > 0 }, "a resync")
-		key, _ := c.queue.Get()
-		c.queue.Done(key)
-		if want := cache.MetaObjectToName(unsynced); key != want || c.queue.Len() != 0 {
-			t.Fatalf("resync %d queued %v (and %d more), want only %v", period, key, c.queue.Len(), want)
+		waitFor(t, func() bool { return c.queue.Len() == len(want) }, "a resync")
+		var got []cache.ObjectName
+		for c.queue.Len() > 0 {
+			key, _ := c.queue.Get()
+			c.queue.Done(key)
+			got = append(got, key)
+		}
+		slices.SortFunc(got, func(a, b cache.ObjectName) int { return strings.Compare(a.String(), b.String()) })
+		if !slices.Equal(got, want) {
+			t.Fatalf("resync %d queued %v, want %v", period, got, want)
 		}
 	}
 }

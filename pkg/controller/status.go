@@ -15,9 +15,8 @@ import (
 // updateStatus records result in the Ready condition, then fresh (the
 // ForecastFresh condition), and writes the status when it differs from the
 // one stored, and only then: a sync that changes nothing writes nothing. A
-// Warning event accompanies each new failure. It returns the FittingJob's
-// resourceVersion after it.
-func (c *Controller) updateStatus(ctx context.Context, fj *ihpav1beta2.FittingJob, status *ihpav1beta2.FittingJobStatus, result outcome, fresh metav1.Condition) (string, error) {
+// Warning event accompanies each new failure.
+func (c *Controller) updateStatus(ctx context.Context, fj *ihpav1beta2.FittingJob, status *ihpav1beta2.FittingJobStatus, result outcome, fresh metav1.Condition) error {
 	condition := metav1.Condition{
 		Type:               ihpav1beta2.ConditionReady,
 		Status:             metav1.ConditionTrue,
@@ -39,13 +38,12 @@ func (c *Controller) updateStatus(ctx context.Context, fj *ihpav1beta2.FittingJo
 
 	if equality.Semantic.DeepEqual(&fj.Status, status) {
 		metrics.ObserveFittingJob(fj.Namespace, fj.Name, &fj.Status)
-		return fj.ResourceVersion, nil
+		return nil
 	}
 	updated := fj.DeepCopy()
 	updated.Status = *status
-	written, err := c.ihpaClient.IhpaV1beta2().FittingJobs(fj.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{})
-	if err != nil {
-		return "", err
+	if _, err := c.ihpaClient.IhpaV1beta2().FittingJobs(fj.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{}); err != nil {
+		return err
 	}
 	metrics.StatusWrites.Inc()
 	// Only now that the transition is recorded: a failed write is retried
@@ -53,7 +51,7 @@ func (c *Controller) updateStatus(ctx context.Context, fj *ihpav1beta2.FittingJo
 	// so neither repeats an event or a count.
 	c.recordRunTransition(fj, &fj.Status, status)
 	metrics.ObserveFittingJob(fj.Namespace, fj.Name, status)
-	return written.ResourceVersion, nil
+	return nil
 }
 
 // recordRunTransition records the events and counts of a run that the new

@@ -82,13 +82,9 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		// without waiting for an event or a resync.
 		c.queue.AddAfter(key, recheck.Sub(c.clock.Now()))
 	}
-	resourceVersion, err := c.updateStatus(ctx, fj, status, result, fresh)
-	if err != nil || result.reason != ihpav1beta2.ReasonSynced {
-		// Only a FittingJob in sync settles: the others wait for the
-		// resync to look again (a foreign object may have gone).
+	if err := c.updateStatus(ctx, fj, status, result, fresh); err != nil {
 		return errors.Join(result.retry, err)
 	}
-	c.verified.settle(key, resourceVersion, recheck)
 	return result.retry
 }
 

@@ -2,7 +2,6 @@ package controller
 
 import (
 	"sync"
-	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -29,27 +28,15 @@ type verifiedChildren struct {
 	configMap, cronJob string
 }
 
-// settledStatus is what a sync that found everything in sync last left
-// in the FittingJob's status: the FittingJob's resourceVersion after it
-// (the one it found, or the one its status write made), and when the
-// status would change with time alone (zero: never).
-//
-// Until the FittingJob, one of its children or one of its runs changes
-// (the first changes the resourceVersion; the event handlers of the
-// others unsettle it) or that time comes, another sync would compute the
-// same status and write nothing: a resync skips it.
-type settledStatus struct {
-	resourceVersion string
-	recheck         time.Time
-}
-
-// verifiedSet holds the verifiedChildren and settledStatus of every
-// FittingJob in sync. The workqueue never hands one key to two workers at
-// once; the lock is for the maps, which handlers change too.
+// verifiedSet holds the verifiedChildren of every FittingJob whose
+// children were last found in sync. It is a shortcut that checks itself
+// against the informer cache (stillInSync), never a reason to skip a
+// sync: every sync still reads the FittingJob's runs and computes its
+// status. The workqueue never hands one key to two workers at once; the
+// lock is for the map, which the child event handlers read too.
 type verifiedSet struct {
-	mu      sync.Mutex
-	m       map[cache.ObjectName]verifiedChildren
-	settled map[cache.ObjectName]settledStatus
+	mu sync.Mutex
+	m  map[cache.ObjectName]verifiedChildren
 }
 
 func (s *verifiedSet) remember(fj *ihpav1beta2.FittingJob, configMap *corev1.ConfigMap, cronJob *batchv1.CronJob) {
@@ -81,35 +68,6 @@ func (s *verifiedSet) forget(key cache.ObjectName) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.m, key)
-	delete(s.settled, key)
-}
-
-// settle records that fj's status, at resourceVersion, is final until
-// recheck.
-func (s *verifiedSet) settle(key cache.ObjectName, resourceVersion string, recheck time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.settled == nil {
-		s.settled = map[cache.ObjectName]settledStatus{}
-	}
-	s.settled[key] = settledStatus{resourceVersion: resourceVersion, recheck: recheck}
-}
-
-// unsettle says that something fj's status is made from has changed.
-func (s *verifiedSet) unsettle(key cache.ObjectName) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.settled, key)
-}
-
-// isSettled reports whether a sync of fj at now would find everything as
-// the last one left it.
-func (s *verifiedSet) isSettled(fj *ihpav1beta2.FittingJob, now time.Time) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	settled, ok := s.settled[cache.MetaObjectToName(fj)]
-	return ok && settled.resourceVersion != "" && settled.resourceVersion == fj.ResourceVersion &&
-		(settled.recheck.IsZero() || now.Before(settled.recheck))
 }
 
 // stillInSync returns fj's cached CronJob if both children are the

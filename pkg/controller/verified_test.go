@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"testing"
-	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	core "k8s.io/client-go/testing"
@@ -78,62 +77,6 @@ func hasUpdateOf(actions []core.Action, resource string) bool {
 		}
 	}
 	return false
-}
-
-// TestSettledFittingJobsSkipResyncs: a sync that finds a FittingJob
-// entirely in sync settles it; a resync (same resourceVersion, no event of
-// a child or run since) then queues nothing, until an event of a child
-// unsettles it or the time at which its status would change comes.
-func TestSettledFittingJobsSkipResyncs(t *testing.T) {
-	fj := synced(newFittingJob("web"))
-	fj.ResourceVersion = "7"
-	f, c, key := keptController(t, fj)
-	syncOnce := func(step string) []core.Action { return f.syncAgain(t, c, key, step) }
-	resync := func(step string) (queued bool) {
-		t.Helper()
-		c.updateFittingJob(fj, fj)
-		queued = c.queue.Len() > 0
-		for c.queue.Len() > 0 {
-			key, _ := c.queue.Get()
-			c.queue.Done(key)
-		}
-		return queued
-	}
-
-	if resync("before any sync") != true {
-		t.Fatal("a resync of a FittingJob never synced queued nothing")
-	}
-	if actions := syncOnce("first sync"); len(actions) != 0 {
-		t.Fatalf("first sync of a FittingJob in sync: %v, want no action", actions)
-	}
-	if resync("settled") {
-		t.Error("a resync of a FittingJob found in sync was queued")
-	}
-
-	// The CronJob's delete event unsettles it: the next resync, and the
-	// event itself, queue it, and the sync recreates the CronJob.
-	cronJob := f.cronJobs[0]
-	if err := f.cronJobCache.Delete(cronJob); err != nil {
-		t.Fatal(err)
-	}
-	c.handleChild(cronJob)
-	if !resync("after the CronJob's event") {
-		t.Error("a resync after a child's event was not queued")
-	}
-	if actions := syncOnce("after the CronJob's event"); !hasVerb(actions, "create", cronJobsResource.Resource) {
-		t.Errorf("after the CronJob's delete event: %v, want it recreated", actions)
-	}
-
-	// Time alone unsettles it when the status would change: here the
-	// first fit goes overdue.
-	syncOnce("settle again")
-	if resync("settled again") {
-		t.Fatal("did not settle again")
-	}
-	f.clock.Step(24 * time.Hour)
-	if !resync("a day later") {
-		t.Error("still settled a day later, past the first fit's deadline")
-	}
 }
 
 func hasVerb(actions []core.Action, verb, resource string) bool {

@@ -21,7 +21,7 @@ import (
 
 // forgetSyncs drops the per-FittingJob series of names, so that
 // checkSynced sees only syncs that run from now on. Call it while no
-// controller syncs them (stopped, or settled) to leave no sync half in the
+// controller syncs them (stopped, or idle) to leave no sync half in the
 // window.
 func forgetSyncs(namespace string, names ...string) {
 	for _, name := range names {
@@ -72,11 +72,10 @@ func syncedFittingJobs(t *testing.T, namespace string) []string {
 	return names
 }
 
-// A resync of a FittingJob that has settled runs no sync, and so creates
-// no series: it only counts one more sync, Synced, in
-// fittingjob_controller_syncs_total. syncCount reads that counter (the
-// only controller running is the test's), and checkResynced fails the test
-// unless it grew by at least want since syncCount returned before.
+// Every sync that runs counts once in fittingjob_controller_syncs_total,
+// resyncs included. syncCount reads that counter (the only controller
+// running is the test's), and checkResynced fails the test unless it grew
+// by at least want since syncCount returned before.
 func syncCount(t *testing.T) float64 {
 	t.Helper()
 	families, err := metrics.Registry.Gather()
