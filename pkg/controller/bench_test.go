@@ -30,7 +30,7 @@ func benchmarkSync(b *testing.B, unverified bool) {
 		if unverified {
 			c.verified.forget(key)
 		}
-		if err := c.sync(ctx, key); err != nil {
+		if _, err := c.sync(ctx, key); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -26,7 +27,7 @@ import (
 // ours or a library's: it is logged with its stack, counted, reported on
 // the FittingJob (Ready=False SyncPanic and a Warning event) and returned
 // as an error, so that the worker retries the key with backoff.
-func (c *Controller) syncContained(ctx context.Context, key cache.ObjectName) (err error) {
+func (c *Controller) syncContained(ctx context.Context, key cache.ObjectName) (requeueAfter time.Duration, err error) {
 	defer func() {
 		r := recover()
 		if r == nil {
@@ -35,7 +36,7 @@ func (c *Controller) syncContained(ctx context.Context, key cache.ObjectName) (e
 		metrics.Panics.WithLabelValues("sync").Inc()
 		klog.FromContext(ctx).Error(nil, "Sync panicked; retrying with backoff",
 			"fittingJob", key, "panic", r, "stack", string(debug.Stack()))
-		err = fmt.Errorf("sync panicked: %v", r)
+		requeueAfter, err = 0, fmt.Errorf("sync panicked: %v", r)
 		if reportErr := c.reportPanic(ctx, key, r); reportErr != nil {
 			err = errors.Join(err, reportErr)
 		}

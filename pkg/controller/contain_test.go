@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -22,10 +23,10 @@ func TestAPanicInASyncIsContainedToItsFittingJob(t *testing.T) {
 	ctx := context.Background()
 	c := f.newController(ctx)
 	key := cache.MetaObjectToName(fj)
-	c.syncHandler = func(context.Context, cache.ObjectName) error {
+	c.syncHandler = func(context.Context, cache.ObjectName) (time.Duration, error) {
 		var m map[string]int
 		m["boom"]++ // a nil-map write: a runtime panic, not a panic() of ours
-		return nil
+		return 0, nil
 	}
 	panics := testutil.ToFloat64(metrics.Panics.WithLabelValues("sync"))
 	f.ihpaClient.ClearActions()
@@ -82,7 +83,7 @@ func TestAStoppedControllerSyncsNothingMore(t *testing.T) {
 	f.fittingJobs = append(f.fittingJobs, fj)
 	c := f.newController(context.Background())
 	synced := 0
-	c.syncHandler = func(context.Context, cache.ObjectName) error { synced++; return nil }
+	c.syncHandler = func(context.Context, cache.ObjectName) (time.Duration, error) { synced++; return 0, nil }
 
 	ctx, cancel := context.WithCancel(context.Background())
 	c.queue.Add(cache.MetaObjectToName(fj))

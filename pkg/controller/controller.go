@@ -54,7 +54,7 @@ type Controller struct {
 	schedules scheduleCache
 
 	// syncHandler is sync; tests replace it.
-	syncHandler func(ctx context.Context, key cache.ObjectName) error
+	syncHandler func(ctx context.Context, key cache.ObjectName) (requeueAfter time.Duration, err error)
 
 	queue    workqueue.TypedRateLimitingInterface[cache.ObjectName]
 	recorder record.EventRecorder
@@ -221,10 +221,13 @@ func (c *Controller) processNextItem(ctx context.Context) bool {
 		return false
 	}
 
-	err := c.syncContained(ctx, key)
+	requeueAfter, err := c.syncContained(ctx, key)
 	switch {
 	case err == nil:
 		c.queue.Forget(key)
+		if requeueAfter > 0 {
+			c.queue.AddAfter(key, requeueAfter)
+		}
 		return true
 	case apierrors.IsConflict(err):
 		// A write met a newer version than the cache had; the retry reads

@@ -203,7 +203,7 @@ func (f *fixture) sync(fj *ihpav1beta2.FittingJob) ([]core.Action, error) {
 	f.kubeClient.ClearActions()
 	f.ihpaClient.ClearActions()
 
-	err := c.sync(ctx, cache.MetaObjectToName(fj))
+	_, err := c.sync(ctx, cache.MetaObjectToName(fj))
 	return append(filterInformerActions(f.kubeClient.Actions()), filterInformerActions(f.ihpaClient.Actions())...), err
 }
 

@@ -174,8 +174,9 @@ func TestFreshnessOverTime(t *testing.T) {
 
 func ptrTrue() *bool { v := true; return &v }
 
-// TestOverdueNeedsNoEvent checks that a fresh forecast is queued for the
-// moment it goes overdue, and not before.
+// TestOverdueNeedsNoEvent: a sync that finds a fresh forecast asks to be
+// synced again the moment it goes overdue, and the worker queues the key
+// for then, not before.
 func TestOverdueNeedsNoEvent(t *testing.T) {
 	fj := newFittingJob("web")
 	success := metav1.NewTime(at(2 * time.Minute))
@@ -184,13 +185,26 @@ func TestOverdueNeedsNoEvent(t *testing.T) {
 	f.withChildren(synced(fj))
 	f.jobs = []*batchv1.Job{runJob(fj, "web-1", runStart, completed(success))}
 	c := f.newController(t.Context())
-	if err := c.sync(t.Context(), keyOf(fj)); err != nil {
-		t.Fatal(err)
-	}
 	deadline := success.Add(24*time.Hour + fixtureGrace)
 
+	after, err := c.sync(t.Context(), keyOf(fj))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := deadline.Sub(f.now); after != want {
+		t.Fatalf("the sync asked to be requeued after %v, want %v (at the deadline)", after, want)
+	}
+
+	// The worker queues it for then: a second before, the queue is still
+	// waiting for the clock (one waiter more than its own ticker).
+	c.syncHandler = c.sync
+	c.queue.Add(keyOf(fj))
+	waiters := f.clock.Waiters()
+	if !c.processNextItem(t.Context()) {
+		t.Fatal("the worker stopped")
+	}
+	waitFor(t, func() bool { return f.clock.Waiters() > waiters }, "the queue to wait for the deadline")
 	f.clock.SetTime(deadline.Add(-time.Second))
-	time.Sleep(100 * time.Millisecond) // let the delaying queue see the clock
 	if n := c.queue.Len(); n != 0 {
 		t.Fatalf("queued %d keys a second before the deadline", n)
 	}
@@ -260,7 +274,7 @@ func TestSeriesOfADeletedFittingJobAreRemoved(t *testing.T) {
 	f.withChildren(synced(fj))
 	f.jobs = []*batchv1.Job{runJob(fj, "metrics-gone-1", runStart, completed(success))}
 	c := f.newController(t.Context())
-	if err := c.sync(t.Context(), keyOf(fj)); err != nil {
+	if _, err := c.sync(t.Context(), keyOf(fj)); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]float64{
@@ -280,7 +294,7 @@ func TestSeriesOfADeletedFittingJobAreRemoved(t *testing.T) {
 	if err := f.fittingJobCache.Delete(fj); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.sync(t.Context(), keyOf(fj)); err != nil {
+	if _, err := c.sync(t.Context(), keyOf(fj)); err != nil {
 		t.Fatal(err)
 	}
 	if got := seriesOf(t, fj); len(got) != 0 {

@@ -37,8 +37,11 @@ type outcome struct {
 
 // sync brings the children of the FittingJob named by key in line with it,
 // then records in its status how that went and how its runs go. It returns
-// an error only for what a retry can fix.
-func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
+// an error only for what a retry can fix, and, when the status would
+// change with time alone (a fresh forecast goes overdue, a run goes on too
+// long), how long until then: the worker syncs the key again at that time,
+// without waiting for an event or a resync.
+func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (requeueAfter time.Duration, err error) {
 	logger := klog.FromContext(ctx).WithValues("fittingJob", key)
 	ctx = klog.NewContext(ctx, logger)
 	defer func(start time.Time) { metrics.SyncDuration.Observe(time.Since(start).Seconds()) }(time.Now())
@@ -49,10 +52,10 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		metrics.Syncs.WithLabelValues(resultGone).Inc()
 		metrics.ForgetFittingJob(key.Namespace, key.Name)
 		c.verified.forget(key)
-		return nil
+		return 0, nil
 	}
 	if err != nil {
-		return err
+		return 0, err
 	}
 
 	result := c.syncChildren(ctx, fj)
@@ -62,7 +65,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		// retry, from a fresher cache, will do; not worth a status write
 		// and an event.
 		logger.V(1).Info("Child changed under the sync, retrying", "err", result.retry)
-		return result.retry
+		return 0, result.retry
 	}
 	if result.reason != ihpav1beta2.ReasonSynced {
 		logger.V(1).Info("FittingJob is not in sync", "reason", result.reason, "message", result.message)
@@ -74,18 +77,15 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	}
 	fresh, recheck, err := c.syncRuns(fj, status, result.cronJob)
 	if err != nil {
-		return errors.Join(result.retry, err)
-	}
-	if !recheck.IsZero() {
-		// The condition changes with time alone at recheck (a fresh
-		// forecast goes overdue, a run goes on too long): sync then,
-		// without waiting for an event or a resync.
-		c.queue.AddAfter(key, recheck.Sub(c.clock.Now()))
+		return 0, errors.Join(result.retry, err)
 	}
 	if err := c.updateStatus(ctx, fj, status, result, fresh); err != nil {
-		return errors.Join(result.retry, err)
+		return 0, errors.Join(result.retry, err)
 	}
-	return result.retry
+	if !recheck.IsZero() {
+		requeueAfter = recheck.Sub(c.clock.Now())
+	}
+	return requeueAfter, result.retry
 }
 
 // syncChildren makes fj's ConfigMap, then the CronJob that mounts it,

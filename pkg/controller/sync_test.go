@@ -479,7 +479,7 @@ func TestSyncReturnsStatusWriteErrors(t *testing.T) {
 		return true, nil, conflict
 	})
 
-	if err := c.sync(ctx, keyOf(fj)); !errors.Is(err, conflict) {
+	if _, err := c.sync(ctx, keyOf(fj)); !errors.Is(err, conflict) {
 		t.Fatalf("want the status conflict returned for a retry, got %v", err)
 	}
 }

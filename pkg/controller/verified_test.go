@@ -113,7 +113,7 @@ func (f *fixture) syncAgain(t *testing.T, c *Controller, key cache.ObjectName, s
 	t.Helper()
 	f.kubeClient.ClearActions()
 	f.ihpaClient.ClearActions()
-	if err := c.sync(context.Background(), key); err != nil {
+	if _, err := c.sync(context.Background(), key); err != nil {
 		t.Fatalf("%s: %v", step, err)
 	}
 	return append(filterInformerActions(f.kubeClient.Actions()), filterInformerActions(f.ihpaClient.Actions())...)
