@@ -270,18 +270,17 @@ func validateCounts(spec *ihpav1beta2.FittingJobSpec, path *field.Path) field.Er
 		name     string
 		value    *int64
 		min, max int64
-		why      string
+		tooMuch  string
 	}{
-		{"activeDeadlineSeconds", spec.ActiveDeadlineSeconds, 1, ihpav1beta2.MaxDurationSeconds, "the Job controller"},
-		{"startingDeadlineSeconds", spec.StartingDeadlineSeconds, 0, ihpav1beta2.MaxDurationSeconds, "the CronJob controller"},
+		{"activeDeadlineSeconds", spec.ActiveDeadlineSeconds, 1, ihpav1beta2.MaxDurationSeconds, ihpav1beta2.ActiveDeadlineSecondsMaxMessage},
+		{"startingDeadlineSeconds", spec.StartingDeadlineSeconds, 0, ihpav1beta2.MaxDurationSeconds, ihpav1beta2.StartingDeadlineSecondsMaxMessage},
 	} {
 		switch {
 		case c.value == nil:
 		case *c.value < c.min:
 			errs = append(errs, field.Invalid(path.Child(c.name), *c.value, fmt.Sprintf("must be at least %d", c.min)))
 		case *c.value > c.max:
-			errs = append(errs, field.Invalid(path.Child(c.name), *c.value, fmt.Sprintf(
-				"must be at most %d seconds (about 292 years): %s makes a time.Duration of it, which cannot hold more", c.max, c.why)))
+			errs = append(errs, field.Invalid(path.Child(c.name), *c.value, c.tooMuch))
 		}
 	}
 	for _, c := range []struct {

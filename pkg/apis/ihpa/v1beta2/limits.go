@@ -45,8 +45,11 @@ const (
 	// MaxDurationSeconds bounds activeDeadlineSeconds and
 	// startingDeadlineSeconds (about 292 years): the Job and CronJob
 	// controllers multiply them into a time.Duration, which wraps around
-	// beyond it (a deadline in the past, or a few seconds away).
-	MaxDurationSeconds = math.MaxInt64 / int64(time.Second)
+	// beyond it (a deadline in the past, or a few seconds away). A CEL
+	// rule rather than a maximum, whose message would print it as a float.
+	MaxDurationSeconds                = math.MaxInt64 / int64(time.Second)
+	ActiveDeadlineSecondsMaxMessage   = "must be at most 9223372036 seconds (about 292 years): the Job controller makes a time.Duration of it, which cannot hold more"
+	StartingDeadlineSecondsMaxMessage = "must be at most 9223372036 seconds (about 292 years): the CronJob controller makes a time.Duration of it, which cannot hold more"
 
 	// MaxMetricNameLength bounds spec.metric.name: Datadog refuses metric
 	// names longer than 200 characters and Prometheus names are

@@ -113,7 +113,7 @@ type FittingJobSpec struct {
 	// StartingDeadlineSeconds of the CronJob, at most 9223372036 (the
 	// CronJob controller makes a time.Duration of it).
 	// +kubebuilder:validation:Minimum=0
-	// +kubebuilder:validation:Maximum=9223372036
+	// +kubebuilder:validation:XValidation:rule="self <= 9223372036",message="must be at most 9223372036 seconds (about 292 years): the CronJob controller makes a time.Duration of it, which cannot hold more"
 	// +optional
 	StartingDeadlineSeconds *int64 `json:"startingDeadlineSeconds,omitempty"`
 
@@ -134,7 +134,7 @@ type JobPatchSpec struct {
 	// ActiveDeadlineSeconds of the Job, at most 9223372036 (the Job
 	// controller makes a time.Duration of it).
 	// +kubebuilder:validation:Minimum=1
-	// +kubebuilder:validation:Maximum=9223372036
+	// +kubebuilder:validation:XValidation:rule="self <= 9223372036",message="must be at most 9223372036 seconds (about 292 years): the Job controller makes a time.Duration of it, which cannot hold more"
 	// +optional
 	ActiveDeadlineSeconds *int64 `json:"activeDeadlineSeconds,omitempty"`
 	// BackoffLimit of the Job.
