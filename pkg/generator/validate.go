@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -48,7 +49,9 @@ var (
 // for the case where the CRD was installed without its schema: what the
 // CRD's schema refuses, with the same paths and, for the rules of
 // limits.go in pkg/apis, the same messages. The size of config.json is
-// checked once it is made (validateConfigSize).
+// checked once it is made (validateConfigSize). Lengths are counted in
+// characters, as the CRD's maxLength and CEL's size() count them: a metric
+// name of 1024 "é" (2048 bytes) is admitted.
 func validate(fj *ihpav1beta2.FittingJob) field.ErrorList {
 	specPath := field.NewPath("spec")
 	var errs field.ErrorList
@@ -91,7 +94,7 @@ func validateMetric(m *ihpav1beta2.MetricIdentifier, path *field.Path) field.Err
 	switch {
 	case m.Name == "":
 		errs = append(errs, field.Required(path.Child("name"), "the metric to forecast"))
-	case len(m.Name) > ihpav1beta2.MaxMetricNameLength:
+	case utf8.RuneCountInString(m.Name) > ihpav1beta2.MaxMetricNameLength:
 		errs = append(errs, field.TooLong(path.Child("name"), m.Name, ihpav1beta2.MaxMetricNameLength))
 	}
 	if m.Selector != nil && len(m.Selector.MatchExpressions) > 0 {
@@ -200,7 +203,7 @@ func validateSchedule(schedule string, path *field.Path) field.ErrorList {
 	switch {
 	case schedule == "":
 		return nil // not set: executeOn and the spread minute
-	case len(schedule) > ihpav1beta2.MaxScheduleLength:
+	case utf8.RuneCountInString(schedule) > ihpav1beta2.MaxScheduleLength:
 		return field.ErrorList{field.TooLong(path, schedule, ihpav1beta2.MaxScheduleLength)}
 	case strings.Contains(schedule, "TZ"):
 		return field.ErrorList{field.Invalid(path, schedule, ihpav1beta2.ScheduleTimeZoneMessage)}
@@ -219,7 +222,7 @@ func validateTimeZone(timeZone *string, path *field.Path) field.ErrorList {
 	switch tz := *timeZone; {
 	case tz == "":
 		return field.ErrorList{field.Invalid(path, tz, "must not be empty: leave spec.timeZone out for the zone of the kube-controller-manager")}
-	case len(tz) > ihpav1beta2.MaxTimeZoneLength:
+	case utf8.RuneCountInString(tz) > ihpav1beta2.MaxTimeZoneLength:
 		return field.ErrorList{field.TooLong(path, tz, ihpav1beta2.MaxTimeZoneLength)}
 	case !timeZoneForm.MatchString(tz):
 		return field.ErrorList{field.Invalid(path, tz, ihpav1beta2.TimeZoneFormMessage)}
@@ -238,7 +241,7 @@ func validateDataConfigMap(fj *ihpav1beta2.FittingJob, path *field.Path) field.E
 	}
 	name := fj.Spec.DataConfigMap.Name
 	var errs field.ErrorList
-	if len(name) > ihpav1beta2.MaxDNSSubdomainLength || !dnsSubdomainForm.MatchString(name) {
+	if utf8.RuneCountInString(name) > ihpav1beta2.MaxDNSSubdomainLength || !dnsSubdomainForm.MatchString(name) {
 		errs = append(errs, field.Invalid(path, quotable(name), ihpav1beta2.DataConfigMapNameMessage))
 	}
 	if name == ConfigMapName(fj) {
@@ -253,7 +256,7 @@ func validateDNSSubdomain(name string, path *field.Path, message string) field.E
 	switch {
 	case name == "":
 		return nil
-	case len(name) > ihpav1beta2.MaxDNSSubdomainLength:
+	case utf8.RuneCountInString(name) > ihpav1beta2.MaxDNSSubdomainLength:
 		return field.ErrorList{field.TooLong(path, name, ihpav1beta2.MaxDNSSubdomainLength)}
 	case !dnsSubdomainForm.MatchString(name):
 		return field.ErrorList{field.Invalid(path, name, message)}

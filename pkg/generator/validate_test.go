@@ -148,6 +148,7 @@ func TestValidate(t *testing.T) {
 			[]fieldError{{field.ErrorTypeTooLong, "spec.customConfig"}}},
 
 		{"metric name of 1024 characters", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Metric.Name = strings.Repeat("m", 1024) }, nil},
+		{"metric name of 1024 two-byte characters", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Metric.Name = strings.Repeat("é", 1024) }, nil},
 		{"metric name of 1025 characters", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Metric.Name = strings.Repeat("m", 1025) },
 			[]fieldError{{field.ErrorTypeTooLong, "spec.metric.name"}}},
 
