@@ -9,7 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/robfig/cron/v3"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -30,7 +32,10 @@ import (
 //     then the API server refuses the CronJob naming that field;
 //   - every FittingJob the API server refuses is one the fuzzer meant to
 //     be refused, the API server's message names the field, and the
-//     generator's validation refuses it naming the same field.
+//     generator's validation refuses it naming the same field;
+//   - the schedule of every admitted FittingJob parses as the controller
+//     parses it (robfig/cron, which panics on some TZ= prefixes), without
+//     panicking, and without error unless the CronJob is refused for it.
 //
 // Every hostile class must come up at least once.
 func TestFuzzedChildrenPassAPIValidation(t *testing.T) {
@@ -74,6 +79,7 @@ func TestFuzzedChildrenPassAPIValidation(t *testing.T) {
 		if want.Refused != "" {
 			t.Errorf("%s: the CRD admits a FittingJob it should refuse for %s", where, want.Refused)
 		}
+		parseAsTheController(t, where, want, generator.Schedule(fj), fj.Spec.TimeZone)
 		if len(errs) > 0 {
 			t.Errorf("%s: the generator's validation refuses a FittingJob the API server admits: %.1000v", where, errs.ToAggregate())
 			continue
@@ -97,5 +103,34 @@ func TestFuzzedChildrenPassAPIValidation(t *testing.T) {
 			t.Errorf("no input of class %q", class)
 		}
 		t.Logf("%4d %s", seen[class], class)
+	}
+}
+
+// parseAsTheController parses an admitted schedule as the controller's
+// period.go does (the zone loaded, then given as a TZ= prefix): it must
+// not panic, and fail only where the fuzzer says the CronJob API refuses
+// the schedule or the zone.
+func parseAsTheController(t *testing.T, where string, want fuzzer.Want, schedule string, timeZone *string) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%s: robfig/cron panics on the admitted schedule %q (time zone %v): %v", where, schedule, timeZone, r)
+		}
+	}()
+	spec := schedule
+	if timeZone != nil {
+		if _, err := time.LoadLocation(*timeZone); err != nil {
+			if want.CronJobRefused != "spec.timeZone" {
+				t.Errorf("%s: admitted time zone %q does not load: %v", where, *timeZone, err)
+			}
+			return
+		}
+		spec = "TZ=" + *timeZone + " " + schedule
+	}
+	switch _, err := cron.ParseStandard(spec); {
+	case err != nil && want.CronJobRefused != "spec.schedule":
+		t.Errorf("%s: admitted schedule %q does not parse: %v", where, schedule, err)
+	case err == nil && want.CronJobRefused == "spec.schedule":
+		t.Errorf("%s: schedule %q parses, but the fuzzer says the CronJob API refuses it", where, schedule)
 	}
 }
