@@ -2,50 +2,93 @@ package generator
 
 import (
 	"encoding/json"
+	"math/rand/v2"
+	"slices"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator/fuzzer"
 )
 
-// FuzzGenerator: for any FittingJob the CRD admits, validation passes and
-// the generator makes well-formed children without panicking. The seed
-// corpus runs with every `go test`; `go test -fuzz FuzzGenerator` explores.
-// pkg/integration sends the same FittingJobs' children to a real API
-// server with a server-side dry-run.
+// FuzzGenerator: validation refuses, naming the field, what admission
+// refuses (fuzzer.Case says which field); for every FittingJob the CRD
+// admits, it passes and the generator makes well-formed children without
+// panicking. The seed corpus runs with every `go test`;
+// `go test -fuzz FuzzGenerator` explores. pkg/integration sends the same
+// FittingJobs, and their children, to a real API server, and parses their
+// schedules as the controller does.
 func FuzzGenerator(f *testing.F) {
 	for _, seed := range fuzzer.Seeds() {
 		f.Add(seed)
 	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		fj := fuzzer.FittingJob("fuzz", data)
-		if errs := validationErrors(fj); len(errs) > 0 {
-			t.Fatalf("a FittingJob the CRD admits fails validation: %v\n%+v", errs, fj.Spec)
-		}
-		_ = Warnings(fj)
+	f.Fuzz(func(t *testing.T, data []byte) { checkCase(t, data) })
+}
 
-		cm := desired(t, fj).ConfigMap
-		var config map[string]any
-		if err := json.Unmarshal([]byte(cm.Data[ConfigKey]), &config); err != nil {
-			t.Fatalf("config.json is not JSON: %v", err)
+// TestEveryFuzzClass runs FuzzGenerator's checks on 3000 inputs from a
+// fixed seed, enough for every class of fuzzer.Case to come up on every
+// `go test`, which the seed corpus alone does not do.
+func TestEveryFuzzClass(t *testing.T) {
+	random := rand.New(rand.NewPCG(3, 4))
+	seen := map[string]int{}
+	for range 3000 {
+		data := make([]byte, 16+random.IntN(240))
+		for i := range data {
+			data[i] = byte(random.UintN(256))
 		}
-		if config["customConfig"] != fj.Spec.CustomConfig {
-			t.Errorf("customConfig = %q, want %q", config["customConfig"], fj.Spec.CustomConfig)
+		seen[checkCase(t, data)]++
+	}
+	for _, class := range append(fuzzer.Classes(), fuzzer.Admissible) {
+		if seen[class] == 0 {
+			t.Errorf("no input of class %q", class)
 		}
+		t.Logf("%4d %s", seen[class], class)
+	}
+}
 
-		cj := desired(t, fj).CronJob
-		pod := cj.Spec.JobTemplate.Spec.Template.Spec
-		if len(pod.Containers) != 1 || pod.Containers[0].Name != ContainerName {
-			t.Fatalf("containers = %+v", pod.Containers)
+// checkCase checks what the generator makes of the FittingJob that
+// fuzzer.Case builds from data, and returns its class.
+func checkCase(t *testing.T, data []byte) string {
+	t.Helper()
+	fj, want := fuzzer.Case("fuzz", data)
+	children, errs := Desired(fj)
+	if want.Refused != "" {
+		if !slices.ContainsFunc(errs, func(e *field.Error) bool { return e.Field == want.Refused }) {
+			t.Fatalf("%s: admission refuses %s, validation does not: %.2000v", want.Class, want.Refused, errs)
 		}
-		last := pod.Volumes[len(pod.Volumes)-1]
-		if last.Name != ConfigVolumeName || last.ConfigMap == nil || last.ConfigMap.Name != cm.Name {
-			t.Errorf("the last volume is %+v, want the config volume", last)
+		if children != nil {
+			t.Errorf("%s: children of an invalid FittingJob", want.Class)
 		}
-		if len(pod.Containers[0].VolumeMounts) != len(pod.Volumes) {
-			t.Errorf("%d mounts for %d volumes", len(pod.Containers[0].VolumeMounts), len(pod.Volumes))
-		}
-		if cj.Spec.Schedule != Schedule(fj) || cj.Spec.Schedule == "" {
-			t.Errorf("schedule %q", cj.Spec.Schedule)
-		}
-	})
+		return want.Class
+	}
+	if len(errs) > 0 {
+		t.Fatalf("%s: a FittingJob the CRD admits fails validation: %.2000v", want.Class, errs)
+	}
+	_ = Warnings(fj)
+
+	cm := children.ConfigMap
+	var config map[string]any
+	if err := json.Unmarshal([]byte(cm.Data[ConfigKey]), &config); err != nil {
+		t.Fatalf("config.json is not JSON: %v", err)
+	}
+	if config["customConfig"] != fj.Spec.CustomConfig {
+		t.Errorf("customConfig = %q, want %q", config["customConfig"], fj.Spec.CustomConfig)
+	}
+
+	cj := children.CronJob
+	pod := cj.Spec.JobTemplate.Spec.Template.Spec
+	if len(pod.Containers) != 1 || pod.Containers[0].Name != ContainerName {
+		t.Fatalf("containers = %+v", pod.Containers)
+	}
+	last := pod.Volumes[len(pod.Volumes)-1]
+	if last.Name != ConfigVolumeName || last.ConfigMap == nil || last.ConfigMap.Name != cm.Name {
+		t.Errorf("the last volume is %+v, want the config volume", last)
+	}
+	if len(pod.Containers[0].VolumeMounts) != len(pod.Volumes) {
+		t.Errorf("%d mounts for %d volumes", len(pod.Containers[0].VolumeMounts), len(pod.Volumes))
+	}
+	if cj.Spec.Schedule != Schedule(fj) || cj.Spec.Schedule == "" {
+		t.Errorf("schedule %q", cj.Spec.Schedule)
+	}
+	return want.Class
 }

@@ -2,7 +2,10 @@ package generator
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
+	"strings"
+	"unicode/utf8"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -22,7 +25,17 @@ const maxNameLength = 52
 // ConfigMap (it uses the Secret limit for both).
 const maxConfigMapData = corev1.MaxSecretSize
 
+// maxQuoted is the longest value an error message quotes. The messages
+// land in the FittingJob's Ready condition, whose message the CRD caps at
+// 32 KiB, and in events: a longer value is left out, the path and the rule
+// say enough.
+const maxQuoted = ihpav1beta2.MaxScheduleLength
+
 var (
+	scheduleForm     = regexp.MustCompile(ihpav1beta2.ScheduleForm)
+	timeZoneForm     = regexp.MustCompile(ihpav1beta2.TimeZoneForm)
+	dnsSubdomainForm = regexp.MustCompile(ihpav1beta2.DNSSubdomainForm)
+
 	supportedSeasonalities = []ihpav1beta2.Seasonality{
 		ihpav1beta2.SeasonalityDaily, ihpav1beta2.SeasonalityWeekly,
 		ihpav1beta2.SeasonalityYearly, ihpav1beta2.SeasonalityAuto,
@@ -33,8 +46,12 @@ var (
 )
 
 // validate reports what in fj the generator cannot act on, with field paths,
-// for the case where the CRD was installed without its schema. The size of
-// config.json is checked once it is made (validateConfigSize).
+// for the case where the CRD was installed without its schema: what the
+// CRD's schema refuses, with the same paths and, for the rules of
+// limits.go in pkg/apis, the same messages. The size of config.json is
+// checked once it is made (validateConfigSize). Lengths are counted in
+// characters, as the CRD's maxLength and CEL's size() count them: a metric
+// name of 1024 "é" (2048 bytes) is admitted.
 func validate(fj *ihpav1beta2.FittingJob) field.ErrorList {
 	specPath := field.NewPath("spec")
 	var errs field.ErrorList
@@ -42,7 +59,7 @@ func validate(fj *ihpav1beta2.FittingJob) field.ErrorList {
 	errs = append(errs, validateMetric(&fj.Spec.Metric, specPath.Child("metric"))...)
 	errs = append(errs, validateProvider(&fj.Spec.Provider, specPath.Child("provider"))...)
 	if s := fj.Spec.Seasonality; s != "" && !slices.Contains(supportedSeasonalities, s) {
-		errs = append(errs, field.NotSupported(specPath.Child("seasonality"), s, supportedSeasonalities))
+		errs = append(errs, field.NotSupported(specPath.Child("seasonality"), quotable(string(s)), supportedSeasonalities))
 	}
 	if h := fj.Spec.ExecuteOn; h != nil && (*h < 0 || *h > 23) {
 		errs = append(errs, field.Invalid(specPath.Child("executeOn"), *h, "must be an hour of the day, from 0 to 23"))
@@ -50,8 +67,13 @@ func validate(fj *ihpav1beta2.FittingJob) field.ErrorList {
 	errs = append(errs, validateChangePointDetection(fj.Spec.ChangePointDetectionConfig, specPath.Child("changePointDetectionConfig"))...)
 	errs = append(errs, validateVolumes(fj.Spec.Volumes, specPath.Child("volumes"))...)
 	if p := fj.Spec.ConcurrencyPolicy; p != "" && !slices.Contains(supportedConcurrencyPolicies, p) {
-		errs = append(errs, field.NotSupported(specPath.Child("concurrencyPolicy"), p, supportedConcurrencyPolicies))
+		errs = append(errs, field.NotSupported(specPath.Child("concurrencyPolicy"), quotable(string(p)), supportedConcurrencyPolicies))
 	}
+	errs = append(errs, validateSchedule(fj.Spec.Schedule, specPath.Child("schedule"))...)
+	errs = append(errs, validateTimeZone(fj.Spec.TimeZone, specPath.Child("timeZone"))...)
+	errs = append(errs, validateDataConfigMap(fj, specPath.Child("dataConfigMap", "name"))...)
+	errs = append(errs, validateDNSSubdomain(fj.Spec.ServiceAccountName, specPath.Child("serviceAccountName"), ihpav1beta2.ServiceAccountNameMessage)...)
+	errs = append(errs, validateCounts(&fj.Spec, specPath)...)
 	return errs
 }
 
@@ -69,8 +91,11 @@ func validateName(name string, path *field.Path) field.ErrorList {
 
 func validateMetric(m *ihpav1beta2.MetricIdentifier, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	if m.Name == "" {
+	switch {
+	case m.Name == "":
 		errs = append(errs, field.Required(path.Child("name"), "the metric to forecast"))
+	case utf8.RuneCountInString(m.Name) > ihpav1beta2.MaxMetricNameLength:
+		errs = append(errs, field.TooLong(path.Child("name"), m.Name, ihpav1beta2.MaxMetricNameLength))
 	}
 	if m.Selector != nil && len(m.Selector.MatchExpressions) > 0 {
 		errs = append(errs, field.Forbidden(path.Child("selector", "matchExpressions"),
@@ -144,11 +169,11 @@ func validateVolumes(vs []corev1.Volume, path *field.Path) field.ErrorList {
 			errs = append(errs, field.Invalid(p, v.Name, "the volume name "+ConfigVolumeName+" is reserved for the controller's config volume"))
 		default:
 			for _, msg := range validation.IsDNS1123Label(v.Name) {
-				errs = append(errs, field.Invalid(p, v.Name, msg))
+				errs = append(errs, field.Invalid(p, quotable(v.Name), msg))
 			}
 		}
 		if seen.Has(v.Name) {
-			errs = append(errs, field.Duplicate(p, v.Name))
+			errs = append(errs, field.Duplicate(p, quotable(v.Name)))
 		}
 		seen.Insert(v.Name)
 	}
@@ -169,4 +194,119 @@ func validateConfigSize(fj *ihpav1beta2.FittingJob, data []byte) field.ErrorList
 	tooLong := field.TooLong(path, "", maxConfigMapData)
 	tooLong.Detail = fmt.Sprintf("%s would be %d bytes, more than the 1 MiB (%d bytes) a ConfigMap can hold", ConfigKey, len(data), maxConfigMapData)
 	return field.ErrorList{tooLong}
+}
+
+// validateSchedule checks spec.schedule as the CRD does: not too long, no
+// time zone (robfig/cron, which the controller parses it with, panics on
+// some TZ= prefixes), and five fields or a macro.
+func validateSchedule(schedule string, path *field.Path) field.ErrorList {
+	switch {
+	case schedule == "":
+		return nil // not set: executeOn and the spread minute
+	case utf8.RuneCountInString(schedule) > ihpav1beta2.MaxScheduleLength:
+		return field.ErrorList{field.TooLong(path, schedule, ihpav1beta2.MaxScheduleLength)}
+	case strings.Contains(schedule, "TZ"):
+		return field.ErrorList{field.Invalid(path, schedule, ihpav1beta2.ScheduleTimeZoneMessage)}
+	case !scheduleForm.MatchString(schedule):
+		return field.ErrorList{field.Invalid(path, schedule, ihpav1beta2.ScheduleFormMessage)}
+	}
+	return nil
+}
+
+// validateTimeZone checks the form of spec.timeZone; whether the zone
+// exists is the CronJob API's to say (it loads it).
+func validateTimeZone(timeZone *string, path *field.Path) field.ErrorList {
+	if timeZone == nil {
+		return nil
+	}
+	switch tz := *timeZone; {
+	case tz == "":
+		return field.ErrorList{field.Invalid(path, tz, "must not be empty: leave spec.timeZone out for the zone of the kube-controller-manager")}
+	case utf8.RuneCountInString(tz) > ihpav1beta2.MaxTimeZoneLength:
+		return field.ErrorList{field.TooLong(path, tz, ihpav1beta2.MaxTimeZoneLength)}
+	case !timeZoneForm.MatchString(tz):
+		return field.ErrorList{field.Invalid(path, tz, ihpav1beta2.TimeZoneFormMessage)}
+	case strings.EqualFold(tz, "Local"):
+		return field.ErrorList{field.Invalid(path, tz, ihpav1beta2.TimeZoneLocalMessage)}
+	}
+	return nil
+}
+
+// validateDataConfigMap checks the name of the data ConfigMap: a ConfigMap
+// name, and not the config ConfigMap's, which the controller keeps
+// rewriting. Unset or empty, there is no destination (a warning).
+func validateDataConfigMap(fj *ihpav1beta2.FittingJob, path *field.Path) field.ErrorList {
+	if fj.Spec.DataConfigMap == nil || fj.Spec.DataConfigMap.Name == "" {
+		return nil
+	}
+	name := fj.Spec.DataConfigMap.Name
+	var errs field.ErrorList
+	if utf8.RuneCountInString(name) > ihpav1beta2.MaxDNSSubdomainLength || !dnsSubdomainForm.MatchString(name) {
+		errs = append(errs, field.Invalid(path, quotable(name), ihpav1beta2.DataConfigMapNameMessage))
+	}
+	if name == ConfigMapName(fj) {
+		errs = append(errs, field.Invalid(path, name, ihpav1beta2.DataConfigMapOwnMessage))
+	}
+	return errs
+}
+
+// validateDNSSubdomain checks an optional object name (a ServiceAccount's)
+// that the Pod API would refuse, quoting it.
+func validateDNSSubdomain(name string, path *field.Path, message string) field.ErrorList {
+	switch {
+	case name == "":
+		return nil
+	case utf8.RuneCountInString(name) > ihpav1beta2.MaxDNSSubdomainLength:
+		return field.ErrorList{field.TooLong(path, name, ihpav1beta2.MaxDNSSubdomainLength)}
+	case !dnsSubdomainForm.MatchString(name):
+		return field.ErrorList{field.Invalid(path, name, message)}
+	}
+	return nil
+}
+
+// validateCounts checks the integers passed to the CronJob and its Jobs
+// against the CRD's bounds: no negative counts, and no number of seconds
+// that the Job and CronJob controllers cannot turn into a time.Duration.
+func validateCounts(spec *ihpav1beta2.FittingJobSpec, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for _, c := range []struct {
+		name     string
+		value    *int64
+		min, max int64
+		tooMuch  string
+	}{
+		{"activeDeadlineSeconds", spec.ActiveDeadlineSeconds, 1, ihpav1beta2.MaxDurationSeconds, ihpav1beta2.ActiveDeadlineSecondsMaxMessage},
+		{"startingDeadlineSeconds", spec.StartingDeadlineSeconds, 0, ihpav1beta2.MaxDurationSeconds, ihpav1beta2.StartingDeadlineSecondsMaxMessage},
+	} {
+		switch {
+		case c.value == nil:
+		case *c.value < c.min:
+			errs = append(errs, field.Invalid(path.Child(c.name), *c.value, fmt.Sprintf("must be at least %d", c.min)))
+		case *c.value > c.max:
+			errs = append(errs, field.Invalid(path.Child(c.name), *c.value, c.tooMuch))
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		value *int32
+	}{
+		{"backoffLimit", spec.BackoffLimit},
+		{"completions", spec.Completions},
+		{"successfulJobsHistoryLimit", spec.SuccessfulJobsHistoryLimit},
+		{"failedJobsHistoryLimit", spec.FailedJobsHistoryLimit},
+	} {
+		if c.value != nil && *c.value < 0 {
+			errs = append(errs, field.Invalid(path.Child(c.name), *c.value, "must be at least 0"))
+		}
+	}
+	return errs
+}
+
+// quotable is value for an error to quote, or, when it is longer than
+// maxQuoted, a value errors leave out.
+func quotable(value string) any {
+	if len(value) > maxQuoted {
+		return field.OmitValueType{}
+	}
+	return value
 }

@@ -1,8 +1,14 @@
 package generator
 
 import (
+	"archive/zip"
+	"fmt"
+	"go/build"
+	"math"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	batchv1 "k8s.io/api/batch/v1"
@@ -140,6 +146,107 @@ func TestValidate(t *testing.T) {
 		{"customConfig too big", func(fj *ihpav1beta2.FittingJob) { fj.Spec.CustomConfig = strings.Repeat("x", 1<<20) },
 			[]fieldError{{field.ErrorTypeTooLong, "spec.customConfig"}}},
 
+		{"metric name of 1024 characters", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Metric.Name = strings.Repeat("m", 1024) }, nil},
+		{"metric name of 1024 two-byte characters", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Metric.Name = strings.Repeat("é", 1024) }, nil},
+		{"metric name of 1025 characters", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Metric.Name = strings.Repeat("m", 1025) },
+			[]fieldError{{field.ErrorTypeTooLong, "spec.metric.name"}}},
+
+		{"schedule of five fields", setSchedule("30 3 * * 1-5"), nil},
+		{"schedule with names, lists, steps and ?", setSchedule("*/15 0-23/2 ? JAN,feb MON-FRI"), nil},
+		{"schedule @yearly", setSchedule("@yearly"), nil},
+		{"schedule @annually", setSchedule("@annually"), nil},
+		{"schedule @monthly", setSchedule("@monthly"), nil},
+		{"schedule @weekly", setSchedule("@weekly"), nil},
+		{"schedule @daily", setSchedule("@daily"), nil},
+		{"schedule @midnight", setSchedule("@midnight"), nil},
+		{"schedule @hourly", setSchedule("@hourly"), nil},
+		{"schedule that lists every value", setSchedule(longestSchedule), nil},
+		{"schedule of 512 characters", setSchedule(scheduleOfLength(512)), nil},
+		{"schedule of 513 characters", setSchedule(scheduleOfLength(513)), []fieldError{{field.ErrorTypeTooLong, "spec.schedule"}}},
+		{"schedule of 1 MiB", setSchedule(strings.Repeat("0 ", 1<<19)), []fieldError{{field.ErrorTypeTooLong, "spec.schedule"}}},
+		{"schedule separated by tabs", setSchedule("0\t4\t*\t*\t*"), []fieldError{{field.ErrorTypeInvalid, "spec.schedule"}}},
+		{"schedule separated by two spaces", setSchedule("0  4 * * *"), []fieldError{{field.ErrorTypeInvalid, "spec.schedule"}}},
+		{"schedule with a newline at the end", setSchedule("0 4 * * *\n"), []fieldError{{field.ErrorTypeInvalid, "spec.schedule"}}},
+		{"schedule with a space in front", setSchedule(" 0 4 * * *"), []fieldError{{field.ErrorTypeInvalid, "spec.schedule"}}},
+		{"schedule separated by no-break spaces", setSchedule("0\u00a04\u00a0*\u00a0*\u00a0*"), []fieldError{{field.ErrorTypeInvalid, "spec.schedule"}}},
+		{"schedule separated by ideographic spaces", setSchedule("0\u30004\u3000*\u3000*\u3000*"), []fieldError{{field.ErrorTypeInvalid, "spec.schedule"}}},
+		{"schedule with a fullwidth digit", setSchedule("\uff10 4 * * *"), []fieldError{{field.ErrorTypeInvalid, "spec.schedule"}}},
+		{"schedule of six fields", setSchedule("0 0 4 * * *"), []fieldError{{field.ErrorTypeInvalid, "spec.schedule"}}},
+		{"schedule of four fields", setSchedule("0 4 * *"), []fieldError{{field.ErrorTypeInvalid, "spec.schedule"}}},
+		{"schedule @every", setSchedule("@every 1h"), []fieldError{{field.ErrorTypeInvalid, "spec.schedule"}}},
+		{"schedule @reboot", setSchedule("@reboot"), []fieldError{{field.ErrorTypeInvalid, "spec.schedule"}}},
+		{"schedule TZ= prefix", setSchedule("TZ=UTC 0 4 * * *"), []fieldError{{field.ErrorTypeInvalid, "spec.schedule"}}},
+		{"schedule CRON_TZ= prefix", setSchedule("CRON_TZ=Asia/Tokyo 0 4 * * *"), []fieldError{{field.ErrorTypeInvalid, "spec.schedule"}}},
+		{"schedule TZ= prefix with no space, on which robfig/cron panics", setSchedule("TZ=UTC\t0\t4\t*\t*"),
+			[]fieldError{{field.ErrorTypeInvalid, "spec.schedule"}}},
+		{"schedule well formed but out of range is the CronJob API's to refuse", setSchedule("60 24 32 13 8"), nil},
+
+		{"timeZone Asia/Tokyo", setTimeZone("Asia/Tokyo"), nil},
+		{"timeZone Etc/GMT+9", setTimeZone("Etc/GMT+9"), nil},
+		{"timeZone UTC", setTimeZone("UTC"), nil},
+		{"timeZone with a 14-character part", setTimeZone("America/Argentina/ComodRivadavia"), nil},
+		{"timeZone unknown but well formed is the CronJob API's to refuse", setTimeZone("Mars/Olympus_Mons"), nil},
+		{"timeZone empty", setTimeZone(""), []fieldError{{field.ErrorTypeInvalid, "spec.timeZone"}}},
+		{"timeZone Local", setTimeZone("Local"), []fieldError{{field.ErrorTypeInvalid, "spec.timeZone"}}},
+		{"timeZone local", setTimeZone("local"), []fieldError{{field.ErrorTypeInvalid, "spec.timeZone"}}},
+		{"timeZone with a 15-character part", setTimeZone("America/Argentina/ComodoRivadavia"), []fieldError{{field.ErrorTypeInvalid, "spec.timeZone"}}},
+		{"timeZone with a trailing space", setTimeZone("Asia/Tokyo "), []fieldError{{field.ErrorTypeInvalid, "spec.timeZone"}}},
+		{"timeZone climbing out of the zone directory", setTimeZone("../../etc/passwd"), []fieldError{{field.ErrorTypeInvalid, "spec.timeZone"}}},
+		{"timeZone with an empty part", setTimeZone("Asia//Tokyo"), []fieldError{{field.ErrorTypeInvalid, "spec.timeZone"}}},
+		{"timeZone absolute", setTimeZone("/UTC"), []fieldError{{field.ErrorTypeInvalid, "spec.timeZone"}}},
+		{"timeZone part starting with -", setTimeZone("Etc/-UTC"), []fieldError{{field.ErrorTypeInvalid, "spec.timeZone"}}},
+		{"timeZone not ASCII", setTimeZone("Asia/Tōkyō"), []fieldError{{field.ErrorTypeInvalid, "spec.timeZone"}}},
+		{"timeZone of 65 characters", setTimeZone(strings.Repeat("Abcdefghijklm/", 4) + "Abcdefghi"), []fieldError{{field.ErrorTypeTooLong, "spec.timeZone"}}},
+
+		{"dataConfigMap named like a subdomain", setDataConfigMap("forecast.web-1"), nil},
+		{"dataConfigMap name of 253 characters", setDataConfigMap(strings.Repeat(strings.Repeat("a", 62)+".", 4) + "a"), nil},
+		{"dataConfigMap name empty, no destination", setDataConfigMap(""), nil},
+		{"dataConfigMap name that only starts like the config ConfigMap", setDataConfigMap("fittingjob-config-data"), nil},
+		{"dataConfigMap name of 254 characters", setDataConfigMap(strings.Repeat(strings.Repeat("a", 62)+".", 4) + "ab"),
+			[]fieldError{{field.ErrorTypeInvalid, "spec.dataConfigMap.name"}}},
+		{"dataConfigMap name in capitals", setDataConfigMap("Forecast"), []fieldError{{field.ErrorTypeInvalid, "spec.dataConfigMap.name"}}},
+		{"dataConfigMap name with an underscore", setDataConfigMap("fore_cast"), []fieldError{{field.ErrorTypeInvalid, "spec.dataConfigMap.name"}}},
+		{"dataConfigMap name ending with a dot", setDataConfigMap("forecast."), []fieldError{{field.ErrorTypeInvalid, "spec.dataConfigMap.name"}}},
+		{"dataConfigMap is the config ConfigMap", setDataConfigMap("fittingjob-config"), []fieldError{{field.ErrorTypeInvalid, "spec.dataConfigMap.name"}}},
+
+		{"serviceAccountName a subdomain", func(fj *ihpav1beta2.FittingJob) { fj.Spec.ServiceAccountName = "ihpa.web-1" }, nil},
+		{"serviceAccountName in capitals", func(fj *ihpav1beta2.FittingJob) { fj.Spec.ServiceAccountName = "IHPA" },
+			[]fieldError{{field.ErrorTypeInvalid, "spec.serviceAccountName"}}},
+		{"serviceAccountName of 254 characters", func(fj *ihpav1beta2.FittingJob) { fj.Spec.ServiceAccountName = strings.Repeat("a", 254) },
+			[]fieldError{{field.ErrorTypeTooLong, "spec.serviceAccountName"}}},
+
+		{"activeDeadlineSeconds 1", func(fj *ihpav1beta2.FittingJob) { fj.Spec.ActiveDeadlineSeconds = ptrTo[int64](1) }, nil},
+		{"activeDeadlineSeconds at the time.Duration limit", func(fj *ihpav1beta2.FittingJob) {
+			fj.Spec.ActiveDeadlineSeconds = ptrTo(ihpav1beta2.MaxDurationSeconds)
+		}, nil},
+		{"activeDeadlineSeconds beyond the time.Duration limit", func(fj *ihpav1beta2.FittingJob) {
+			fj.Spec.ActiveDeadlineSeconds = ptrTo(ihpav1beta2.MaxDurationSeconds + 1)
+		}, []fieldError{{field.ErrorTypeInvalid, "spec.activeDeadlineSeconds"}}},
+		{"activeDeadlineSeconds MaxInt64", func(fj *ihpav1beta2.FittingJob) { fj.Spec.ActiveDeadlineSeconds = ptrTo[int64](math.MaxInt64) },
+			[]fieldError{{field.ErrorTypeInvalid, "spec.activeDeadlineSeconds"}}},
+		{"activeDeadlineSeconds 0", func(fj *ihpav1beta2.FittingJob) { fj.Spec.ActiveDeadlineSeconds = ptrTo[int64](0) },
+			[]fieldError{{field.ErrorTypeInvalid, "spec.activeDeadlineSeconds"}}},
+		{"startingDeadlineSeconds 0", func(fj *ihpav1beta2.FittingJob) { fj.Spec.StartingDeadlineSeconds = ptrTo[int64](0) }, nil},
+		{"startingDeadlineSeconds at the time.Duration limit", func(fj *ihpav1beta2.FittingJob) {
+			fj.Spec.StartingDeadlineSeconds = ptrTo(ihpav1beta2.MaxDurationSeconds)
+		}, nil},
+		{"startingDeadlineSeconds beyond the time.Duration limit", func(fj *ihpav1beta2.FittingJob) {
+			fj.Spec.StartingDeadlineSeconds = ptrTo(ihpav1beta2.MaxDurationSeconds + 1)
+		}, []fieldError{{field.ErrorTypeInvalid, "spec.startingDeadlineSeconds"}}},
+		{"startingDeadlineSeconds -1", func(fj *ihpav1beta2.FittingJob) { fj.Spec.StartingDeadlineSeconds = ptrTo[int64](-1) },
+			[]fieldError{{field.ErrorTypeInvalid, "spec.startingDeadlineSeconds"}}},
+		{"counts at MaxInt32", func(fj *ihpav1beta2.FittingJob) {
+			fj.Spec.BackoffLimit, fj.Spec.Completions = ptrTo[int32](math.MaxInt32), ptrTo[int32](math.MaxInt32)
+			fj.Spec.SuccessfulJobsHistoryLimit, fj.Spec.FailedJobsHistoryLimit = ptrTo[int32](math.MaxInt32), ptrTo[int32](math.MaxInt32)
+		}, nil},
+		{"negative counts", func(fj *ihpav1beta2.FittingJob) {
+			fj.Spec.BackoffLimit, fj.Spec.Completions = ptrTo[int32](-1), ptrTo[int32](math.MinInt32)
+			fj.Spec.SuccessfulJobsHistoryLimit, fj.Spec.FailedJobsHistoryLimit = ptrTo[int32](-1), ptrTo[int32](-1)
+		}, []fieldError{
+			{field.ErrorTypeInvalid, "spec.backoffLimit"}, {field.ErrorTypeInvalid, "spec.completions"},
+			{field.ErrorTypeInvalid, "spec.successfulJobsHistoryLimit"}, {field.ErrorTypeInvalid, "spec.failedJobsHistoryLimit"},
+		}},
+
 		{"several problems are all reported", func(fj *ihpav1beta2.FittingJob) {
 			fj.Spec.Metric.Name = ""
 			fj.Spec.ExecuteOn = ptrTo[int32](25)
@@ -219,5 +326,130 @@ func TestValidateConfigSizeLimit(t *testing.T) {
 	fj.Spec.CustomConfig = strings.Repeat(`"`, fill/2+1)
 	if errs := validationErrors(fj); len(errs) != 1 {
 		t.Errorf("customConfig that only escaping makes too big: Validate = %v, want one error", errs)
+	}
+}
+
+func setSchedule(s string) func(*ihpav1beta2.FittingJob) {
+	return func(fj *ihpav1beta2.FittingJob) { fj.Spec.Schedule = s }
+}
+
+func setTimeZone(tz string) func(*ihpav1beta2.FittingJob) {
+	return func(fj *ihpav1beta2.FittingJob) { fj.Spec.TimeZone = &tz }
+}
+
+func setDataConfigMap(name string) func(*ihpav1beta2.FittingJob) {
+	return func(fj *ihpav1beta2.FittingJob) { fj.Spec.DataConfigMap = &corev1.LocalObjectReference{Name: name} }
+}
+
+// longestSchedule lists every value of every field once, with leading
+// zeros and names: the longest cron expression without repetition, which
+// MaxScheduleLength must admit.
+var longestSchedule = func() string {
+	list := func(from, to int) string {
+		var values []string
+		for i := from; i <= to; i++ {
+			values = append(values, fmt.Sprintf("%02d", i))
+		}
+		return strings.Join(values, ",")
+	}
+	return strings.Join([]string{
+		list(0, 59), list(0, 23), list(1, 31),
+		"JAN,FEB,MAR,APR,MAY,JUN,JUL,AUG,SEP,OCT,NOV,DEC", "SUN,MON,TUE,WED,THU,FRI,SAT",
+	}, " ")
+}()
+
+// scheduleOfLength is a valid schedule of n characters (n odd or even,
+// at least 9): minute 0, repeated.
+func scheduleOfLength(n int) string {
+	s := "0" + strings.Repeat(",0", (n-9)/2) + " 4 * * *"
+	if len(s) < n {
+		s = "00" + s[1:]
+	}
+	return s
+}
+
+// TestScheduleLimits pins the schedule boundaries the table uses: the
+// longest expression fits, and the generated lengths are what they claim.
+// (That the CronJob API takes such schedules, pkg/integration checks.)
+func TestScheduleLimits(t *testing.T) {
+	if n := len(longestSchedule); n != 420 || n > ihpav1beta2.MaxScheduleLength {
+		t.Errorf("the longest schedule has %d characters, want 420 (the figure limits.go gives), within %d", n, ihpav1beta2.MaxScheduleLength)
+	}
+	if n := len(scheduleOfLength(512)); n != 512 {
+		t.Errorf("test setup: scheduleOfLength(512) has %d characters", n)
+	}
+	if n := len(scheduleOfLength(513)); n != 513 {
+		t.Errorf("test setup: scheduleOfLength(513) has %d characters", n)
+	}
+}
+
+// TestValidateTimeZoneAdmitsEveryZone: no zone of the tz database that Go
+// ships (and so the CronJob API can load) is refused by the form, and
+// each name is within MaxTimeZoneLength.
+func TestValidateTimeZoneAdmitsEveryZone(t *testing.T) {
+	zones, err := zip.OpenReader(filepath.Join(build.Default.GOROOT, "lib", "time", "zoneinfo.zip"))
+	if err != nil {
+		t.Skipf("no tz database to check against: %v", err)
+	}
+	defer zones.Close()
+	var checked int
+	for _, f := range zones.File {
+		if f.FileInfo().IsDir() {
+			continue
+		}
+		name := f.Name
+		if _, err := time.LoadLocation(name); err != nil {
+			continue // not a zone (Go's zip holds zones only, but be sure)
+		}
+		checked++
+		if errs := validateTimeZone(&name, field.NewPath("spec", "timeZone")); len(errs) > 0 {
+			t.Errorf("zone %s is refused: %v", name, errs)
+		}
+	}
+	if checked < 300 {
+		t.Errorf("checked only %d zones", checked)
+	}
+}
+
+// TestValidateMessages: the messages say what to do, and quote no value
+// longer than maxQuoted, so that they fit the Ready condition and events.
+func TestValidateMessages(t *testing.T) {
+	huge := strings.Repeat("x", 1<<20)
+	for _, tc := range []struct {
+		name   string
+		mutate func(*ihpav1beta2.FittingJob)
+		want   string
+	}{
+		{"TZ in the schedule", setSchedule("TZ=UTC 0 4 * * *"), "spec.timeZone"},
+		{"the config ConfigMap as the data ConfigMap", setDataConfigMap("fittingjob-config"), "-config"},
+		{"Local", setTimeZone("Local"), "Local"},
+		{"@every", setSchedule("@every 1h"), "@daily"},
+		{"huge schedule", setSchedule(huge), "512"},
+		{"huge seasonality", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Seasonality = ihpav1beta2.Seasonality(huge) }, "spec.seasonality"},
+		{"huge concurrencyPolicy", func(fj *ihpav1beta2.FittingJob) { fj.Spec.ConcurrencyPolicy = batchv1.ConcurrencyPolicy(huge) }, "spec.concurrencyPolicy"},
+		{"huge volume names", func(fj *ihpav1beta2.FittingJob) {
+			v := corev1.Volume{Name: huge, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}
+			fj.Spec.Volumes = []corev1.Volume{v, v}
+		}, "spec.volumes[1].name"},
+		{"huge dataConfigMap name", setDataConfigMap(huge), "spec.dataConfigMap.name"},
+		{"huge timeZone", setTimeZone(huge), "spec.timeZone"},
+		{"huge serviceAccountName", func(fj *ihpav1beta2.FittingJob) { fj.Spec.ServiceAccountName = huge }, "spec.serviceAccountName"},
+		{"huge metric name", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Metric.Name = huge }, "spec.metric.name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fj := compatibilityFixture(t)
+			tc.mutate(fj)
+			errs := validationErrors(fj)
+			if len(errs) == 0 {
+				t.Fatal("no error")
+			}
+			msg := errs.ToAggregate().Error()
+			if !strings.Contains(msg, tc.want) {
+				t.Errorf("message %q does not say %q", msg, tc.want)
+			}
+			if len(msg) > 4*1024 {
+				t.Errorf("message of %d bytes: %.200s…", len(msg), msg)
+			}
+		})
 	}
 }

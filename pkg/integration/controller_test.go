@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -418,40 +419,73 @@ func TestInvalidFittingJobsAreRefused(t *testing.T) {
 	tests := []struct {
 		name   string
 		mutate func(fj *ihpav1beta2.FittingJob)
-		// field must appear in the API server's message.
-		field string
+		// field must appear in the API server's message, and says too
+		// when set.
+		field, says string
 	}{
-		{"executeOn 24", func(fj *ihpav1beta2.FittingJob) { fj.Spec.ExecuteOn = ptrTo[int32](24) }, "spec.executeOn"},
-		{"executeOn -1", func(fj *ihpav1beta2.FittingJob) { fj.Spec.ExecuteOn = ptrTo[int32](-1) }, "spec.executeOn"},
+		{"executeOn 24", func(fj *ihpav1beta2.FittingJob) { fj.Spec.ExecuteOn = ptrTo[int32](24) }, "spec.executeOn", ""},
+		{"executeOn -1", func(fj *ihpav1beta2.FittingJob) { fj.Spec.ExecuteOn = ptrTo[int32](-1) }, "spec.executeOn", ""},
 		{"percentageThreshold 0", func(fj *ihpav1beta2.FittingJob) {
 			fj.Spec.ChangePointDetectionConfig = &ihpav1beta2.ChangePointDetectionConfig{PercentageThreshold: ptrTo[int32](0)}
-		}, "spec.changePointDetectionConfig.percentageThreshold"},
+		}, "spec.changePointDetectionConfig.percentageThreshold", ""},
 		{"percentageThreshold 100", func(fj *ihpav1beta2.FittingJob) {
 			fj.Spec.ChangePointDetectionConfig = &ihpav1beta2.ChangePointDetectionConfig{PercentageThreshold: ptrTo[int32](100)}
-		}, "spec.changePointDetectionConfig.percentageThreshold"},
+		}, "spec.changePointDetectionConfig.percentageThreshold", ""},
 		{"windowSize 0", func(fj *ihpav1beta2.FittingJob) {
 			fj.Spec.ChangePointDetectionConfig = &ihpav1beta2.ChangePointDetectionConfig{WindowSize: ptrTo[int32](0)}
-		}, "spec.changePointDetectionConfig.windowSize"},
+		}, "spec.changePointDetectionConfig.windowSize", ""},
 		{"lag 0", func(fj *ihpav1beta2.FittingJob) {
 			fj.Spec.ChangePointDetectionConfig = &ihpav1beta2.ChangePointDetectionConfig{Lag: ptrTo[int32](0)}
-		}, "spec.changePointDetectionConfig.lag"},
-		{"unknown seasonality", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Seasonality = "hourly" }, "spec.seasonality"},
+		}, "spec.changePointDetectionConfig.lag", ""},
+		{"unknown seasonality", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Seasonality = "hourly" }, "spec.seasonality", ""},
 		{"both providers", func(fj *ihpav1beta2.FittingJob) {
 			fj.Spec.Provider.Datadog = &ihpav1beta2.DatadogProvider{APIKey: "a", AppKey: "b"}
-		}, "spec.provider"},
-		{"no provider", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Provider = ihpav1beta2.Provider{} }, "spec.provider"},
-		{"metric without a name", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Metric.Name = "" }, "spec.metric.name"},
-		{"53-character name", func(fj *ihpav1beta2.FittingJob) { fj.Name = strings.Repeat("a", 53) }, "metadata.name"},
+		}, "spec.provider", ""},
+		{"no provider", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Provider = ihpav1beta2.Provider{} }, "spec.provider", ""},
+		{"metric without a name", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Metric.Name = "" }, "spec.metric.name", ""},
+		{"53-character name", func(fj *ihpav1beta2.FittingJob) { fj.Name = strings.Repeat("a", 53) }, "metadata.name", ""},
 		{"volume named fittingjob-config", func(fj *ihpav1beta2.FittingJob) {
 			fj.Spec.Volumes = []corev1.Volume{{Name: "fittingjob-config", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}
-		}, "spec.volumes"},
+		}, "spec.volumes", ""},
 		{"matchExpressions in the metric selector", func(fj *ihpav1beta2.FittingJob) {
 			fj.Spec.Metric.Selector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "a", Operator: metav1.LabelSelectorOpExists}}}
-		}, "spec.metric.selector"},
-		{"unknown concurrencyPolicy", func(fj *ihpav1beta2.FittingJob) { fj.Spec.ConcurrencyPolicy = "Sometimes" }, "spec.concurrencyPolicy"},
+		}, "spec.metric.selector", ""},
+		{"unknown concurrencyPolicy", func(fj *ihpav1beta2.FittingJob) { fj.Spec.ConcurrencyPolicy = "Sometimes" }, "spec.concurrencyPolicy", ""},
 		{"datadog without keys", func(fj *ihpav1beta2.FittingJob) {
 			fj.Spec.Provider = ihpav1beta2.Provider{Datadog: &ihpav1beta2.DatadogProvider{}}
-		}, "spec.provider.datadog"},
+		}, "spec.provider.datadog", ""},
+
+		{"schedule separated by tabs", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Schedule = "0\t4\t*\t*\t*" }, "spec.schedule", "single spaces"},
+		{"schedule separated by no-break spaces", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Schedule = "0\u00a04\u00a0*\u00a0*\u00a0*" }, "spec.schedule", "single spaces"},
+		{"schedule with a TZ= prefix and no space, on which robfig/cron panics", func(fj *ihpav1beta2.FittingJob) {
+			fj.Spec.Schedule = "TZ=UTC\t0\t4\t*\t*"
+		}, "spec.schedule", "spec.timeZone"},
+		{"schedule with a CRON_TZ= prefix", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Schedule = "CRON_TZ=Asia/Tokyo 0 4 * * *" }, "spec.schedule", "spec.timeZone"},
+		{"schedule @every", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Schedule = "@every 1h" }, "spec.schedule", "@hourly"},
+		{"schedule of 513 characters", func(fj *ihpav1beta2.FittingJob) {
+			fj.Spec.Schedule = "0" + strings.Repeat(",0", 252) + " 4 * * *"
+		}, "spec.schedule", "512"},
+		{"timeZone Local", func(fj *ihpav1beta2.FittingJob) { fj.Spec.TimeZone = ptrTo("Local") }, "spec.timeZone", "Local"},
+		{"timeZone with an empty part", func(fj *ihpav1beta2.FittingJob) { fj.Spec.TimeZone = ptrTo("Asia//Tokyo") }, "spec.timeZone", "tz database"},
+		{"timeZone of 65 characters", func(fj *ihpav1beta2.FittingJob) {
+			fj.Spec.TimeZone = ptrTo(strings.Repeat("Abcdefghijklm/", 4) + "Abcdefghi")
+		}, "spec.timeZone", "64"},
+		{"the config ConfigMap as the data ConfigMap", func(fj *ihpav1beta2.FittingJob) {
+			fj.Spec.DataConfigMap = &corev1.LocalObjectReference{Name: fj.Name + "-config"}
+		}, "spec.dataConfigMap.name", "rewrites"},
+		{"dataConfigMap name that is no ConfigMap name", func(fj *ihpav1beta2.FittingJob) {
+			fj.Spec.DataConfigMap = &corev1.LocalObjectReference{Name: "Forecast"}
+		}, "spec.dataConfigMap.name", "ConfigMap name"},
+		{"serviceAccountName that is no ServiceAccount name", func(fj *ihpav1beta2.FittingJob) { fj.Spec.ServiceAccountName = "IHPA" },
+			"spec.serviceAccountName", "ServiceAccount name"},
+		{"metric name of 1025 characters", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Metric.Name = strings.Repeat("m", 1025) },
+			"spec.metric.name", "1024"},
+		{"activeDeadlineSeconds beyond a time.Duration", func(fj *ihpav1beta2.FittingJob) {
+			fj.Spec.ActiveDeadlineSeconds = ptrTo(ihpav1beta2.MaxDurationSeconds + 1)
+		}, "spec.activeDeadlineSeconds", "292 years"},
+		{"startingDeadlineSeconds beyond a time.Duration", func(fj *ihpav1beta2.FittingJob) {
+			fj.Spec.StartingDeadlineSeconds = ptrTo[int64](math.MaxInt64)
+		}, "spec.startingDeadlineSeconds", "292 years"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -464,7 +498,34 @@ func TestInvalidFittingJobsAreRefused(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.field) {
 				t.Errorf("the message does not name %s: %v", tc.field, err)
 			}
+			if !strings.Contains(err.Error(), tc.says) {
+				t.Errorf("the message does not say %q: %v", tc.says, err)
+			}
 		})
+	}
+
+	// What is valid and works stays valid: the samples, the original
+	// project's among them, and values at the new limits.
+	dryRun := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
+	for _, fj := range sampleFittingJobs(t, ns) {
+		if _, err := ihpa.IhpaV1beta2().FittingJobs(ns).Create(context.Background(), fj, dryRun); err != nil {
+			t.Errorf("sample %s is refused: %v", fj.Name, err)
+		}
+	}
+	atTheLimits := prometheusFittingJob(ns, strings.Repeat("l", 52))
+	atTheLimits.Spec.Schedule = "00,01,02,03,04,05,06,07,08,09,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29," +
+		"30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59 " +
+		"00,01,02,03,04,05,06,07,08,09,10,11,12,13,14,15,16,17,18,19,20,21,22,23 " +
+		"01,02,03,04,05,06,07,08,09,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31 " +
+		"JAN,FEB,MAR,APR,MAY,JUN,JUL,AUG,SEP,OCT,NOV,DEC SUN,MON,TUE,WED,THU,FRI,SAT"
+	atTheLimits.Spec.TimeZone = ptrTo("America/Argentina/ComodRivadavia")
+	atTheLimits.Spec.Metric.Name = strings.Repeat("é", 1024)
+	atTheLimits.Spec.DataConfigMap = &corev1.LocalObjectReference{Name: atTheLimits.Name + "-config-data"}
+	atTheLimits.Spec.ServiceAccountName = "ihpa.web-1"
+	atTheLimits.Spec.ActiveDeadlineSeconds = ptrTo(ihpav1beta2.MaxDurationSeconds)
+	atTheLimits.Spec.StartingDeadlineSeconds = ptrTo(ihpav1beta2.MaxDurationSeconds)
+	if _, err := ihpa.IhpaV1beta2().FittingJobs(ns).Create(context.Background(), atTheLimits, dryRun); err != nil {
+		t.Errorf("a FittingJob at the limits is refused: %v", err)
 	}
 
 	// And the defaults are applied to what is accepted.

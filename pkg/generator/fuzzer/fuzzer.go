@@ -1,7 +1,9 @@
-// Package fuzzer builds structurally valid FittingJobs from arbitrary bytes,
-// for the generator's fuzz target and for the integration test that sends
-// what the generator makes of them to a real API server (dry-run). Every
-// FittingJob it builds is one the CRD admits; the bytes choose which.
+// Package fuzzer builds FittingJobs from arbitrary bytes, for the
+// generator's fuzz target and for the integration test that sends them,
+// and what the generator makes of them, to a real API server (dry-run).
+// FittingJob builds only FittingJobs the CRD admits; Case also builds
+// hostile ones and says what admission should make of each. The bytes
+// choose which.
 package fuzzer
 
 import (
@@ -30,9 +32,13 @@ func Seeds() [][]byte {
 	return seeds
 }
 
-// FittingJob builds a FittingJob in namespace from data.
+// FittingJob builds a FittingJob that the CRD admits, in namespace, from
+// data.
 func FittingJob(namespace string, data []byte) *ihpav1beta2.FittingJob {
-	c := &consumer{data: data}
+	return admissible(namespace, &consumer{data: data})
+}
+
+func admissible(namespace string, c *consumer) *ihpav1beta2.FittingJob {
 	fj := &ihpav1beta2.FittingJob{
 		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: c.dnsLabel(1, 52), UID: "fuzz-uid", Generation: 1},
 	}

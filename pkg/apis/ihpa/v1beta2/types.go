@@ -25,6 +25,7 @@ import (
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 52",message="metadata.name must be at most 52 characters: the CronJob carries the same name and Kubernetes limits CronJob names to 52"
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.dataConfigMap) || !has(self.spec.dataConfigMap.name) || self.spec.dataConfigMap.name != self.metadata.name + '-config'",message="must differ from <metadata.name>-config, the FittingJob's own config ConfigMap, which the controller rewrites at every sync (dropping each forecast)",fieldPath=".spec.dataConfigMap.name"
 type FittingJob struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -67,7 +68,9 @@ type FittingJobSpec struct {
 	CustomConfig string `json:"customConfig,omitempty"`
 
 	// DataConfigMap names the ConfigMap, in the FittingJob's namespace,
-	// into which the fitting container writes the forecast.
+	// into which the fitting container writes the forecast. It cannot be
+	// the FittingJob's own "<name>-config" (a rule of FittingJob).
+	// +kubebuilder:validation:XValidation:rule="!has(self.name) || self.name == '' || (size(self.name) <= 253 && self.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'))",message="must be a ConfigMap name: a lowercase RFC 1123 subdomain (lowercase letters, digits, - and ., starting and ending with a letter or digit) of at most 253 characters",fieldPath=".name"
 	// +optional
 	DataConfigMap *corev1.LocalObjectReference `json:"dataConfigMap,omitempty"`
 
@@ -80,13 +83,19 @@ type FittingJobSpec struct {
 	Provider Provider `json:"provider"`
 
 	// Schedule is a full five-field cron expression (or a macro such as
-	// "@daily"). It overrides ExecuteOn and the spread minute.
-	// +kubebuilder:validation:Pattern=`^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|\S+(\s+\S+){4})$`
+	// "@daily"). It overrides ExecuteOn and the spread minute. Its time
+	// zone is TimeZone: the schedule cannot carry one (TZ=, CRON_TZ=).
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:XValidation:rule="!self.contains('TZ')",message="must not contain TZ: a time zone (TZ= or CRON_TZ=) belongs in spec.timeZone"
+	// +kubebuilder:validation:XValidation:rule="self.contains('TZ') || self.matches('^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|[0-9A-Za-z*?/,+-]+( [0-9A-Za-z*?/,+-]+){4})$')",message="must be five cron fields separated by single spaces, each made of digits, month or day names and * ? / , - (such as 30 3 * * 1-5), or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly"
 	// +optional
 	Schedule string `json:"schedule,omitempty"`
 
 	// TimeZone is the IANA time zone of the schedule (CronJob timeZone).
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Za-z0-9_+][A-Za-z0-9_+-]{0,13}(/[A-Za-z0-9_+][A-Za-z0-9_+-]{0,13})*$')",message="must be a time zone name of the tz database, such as Asia/Tokyo or Etc/GMT+9: parts of letters, digits, _ + and - (at most 14 characters each, not starting with -) separated by /"
+	// +kubebuilder:validation:XValidation:rule="self.lowerAscii() != 'local'",message="must name a time zone: the CronJob API refuses Local, the zone of whichever kube-controller-manager runs"
 	// +optional
 	TimeZone *string `json:"timeZone,omitempty"`
 
@@ -101,8 +110,10 @@ type FittingJobSpec struct {
 	// +optional
 	ConcurrencyPolicy batchv1.ConcurrencyPolicy `json:"concurrencyPolicy,omitempty"`
 
-	// StartingDeadlineSeconds of the CronJob.
+	// StartingDeadlineSeconds of the CronJob, at most 9223372036 (the
+	// CronJob controller makes a time.Duration of it).
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:XValidation:rule="self <= 9223372036",message="must be at most 9223372036 seconds (about 292 years): the CronJob controller makes a time.Duration of it, which cannot hold more"
 	// +optional
 	StartingDeadlineSeconds *int64 `json:"startingDeadlineSeconds,omitempty"`
 
@@ -120,8 +131,10 @@ type FittingJobSpec struct {
 // JobPatchSpec holds the Job-, Pod- and Container-level fields copied into
 // the CronJob's job template.
 type JobPatchSpec struct {
-	// ActiveDeadlineSeconds of the Job.
+	// ActiveDeadlineSeconds of the Job, at most 9223372036 (the Job
+	// controller makes a time.Duration of it).
 	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:XValidation:rule="self <= 9223372036",message="must be at most 9223372036 seconds (about 292 years): the Job controller makes a time.Duration of it, which cannot hold more"
 	// +optional
 	ActiveDeadlineSeconds *int64 `json:"activeDeadlineSeconds,omitempty"`
 	// BackoffLimit of the Job.
@@ -143,6 +156,8 @@ type JobPatchSpec struct {
 	// +optional
 	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
 	// ServiceAccountName of the Pod: it needs to update the data ConfigMap.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self == '' || self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be a ServiceAccount name: a lowercase RFC 1123 subdomain (lowercase letters, digits, - and ., starting and ending with a letter or digit) of at most 253 characters"
 	// +optional
 	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 	// Tolerations of the Pod.
@@ -239,6 +254,7 @@ type ChangePointDetectionConfig struct {
 type MetricIdentifier struct {
 	// Name of the metric, as the provider knows it.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
 	// +required
 	Name string `json:"name"`
 	// Selector's matchLabels become the provider's tags.
