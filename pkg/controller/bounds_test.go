@@ -7,9 +7,12 @@ import (
 	"unicode/utf8"
 
 	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	core "k8s.io/client-go/testing"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 )
@@ -39,15 +42,21 @@ func TestCut(t *testing.T) {
 	}
 }
 
-// A spec error quotes what the user wrote; however long that is, the
-// status and the event still fit the API's limits, so that the status
-// write is not refused at every retry.
+// The API server's refusal of a child quotes what the user wrote (a label
+// key of 40 KiB, say); however long that is, the status and the event
+// still fit the API's limits, so that the status write is not refused at
+// every retry.
 func TestLongMessagesAreCutToTheAPILimits(t *testing.T) {
 	f := newFixture(t)
 	fj := newFittingJob("web")
-	huge := strings.Repeat("v", 40*1024)
-	fj.Spec.Volumes = []corev1.Volume{{Name: huge}, {Name: huge + "x"}}
+	huge := strings.Repeat("k", 40*1024)
+	fj.Spec.NodeSelector = map[string]string{huge: "x"}
 	f.fittingJobs = append(f.fittingJobs, fj)
+	invalid := apierrors.NewInvalid(batchv1.SchemeGroupVersion.WithKind("CronJob").GroupKind(), "web",
+		field.ErrorList{field.Invalid(field.NewPath("spec", "jobTemplate", "spec", "template", "spec", "nodeSelector"), huge, "name part must be no more than 63 characters")})
+	f.kubeReactors = append(f.kubeReactors, reactor{"create", "cronjobs", func(core.Action) (bool, runtime.Object, error) {
+		return true, nil, invalid
+	}})
 
 	actions, err := f.sync(fj)
 	if err != nil {
@@ -58,8 +67,8 @@ func TestLongMessagesAreCutToTheAPILimits(t *testing.T) {
 		t.Fatalf("status writes = %d, want 1", len(written))
 	}
 	ready := meta.FindStatusCondition(written[0].Status.Conditions, ihpav1beta2.ConditionReady)
-	if ready == nil || ready.Reason != ihpav1beta2.ReasonInvalidSpec {
-		t.Fatalf("Ready = %+v, want InvalidSpec", ready)
+	if ready == nil || ready.Reason != ihpav1beta2.ReasonCronJobRejected {
+		t.Fatalf("Ready = %+v, want CronJobRejected", ready)
 	}
 	if len(ready.Message) > maxConditionMessage || !strings.HasSuffix(ready.Message, truncatedMarker) {
 		t.Errorf("Ready message is %d bytes (limit %d), ends %q", len(ready.Message), maxConditionMessage, ready.Message[max(0, len(ready.Message)-20):])
@@ -68,7 +77,7 @@ func TestLongMessagesAreCutToTheAPILimits(t *testing.T) {
 	if len(events) != 1 {
 		t.Fatalf("events = %d, want 1", len(events))
 	}
-	message := strings.TrimPrefix(events[0], "Warning InvalidSpec ")
+	message := strings.TrimPrefix(events[0], "Warning CronJobRejected ")
 	if len(message) > maxEventMessage || !strings.HasSuffix(message, truncatedMarker) {
 		t.Errorf("event message is %d bytes (limit %d)", len(message), maxEventMessage)
 	}

@@ -164,8 +164,10 @@ func TestValidate(t *testing.T) {
 		{"schedule of 512 characters", setSchedule(scheduleOfLength(512)), nil},
 		{"schedule of 513 characters", setSchedule(scheduleOfLength(513)), []fieldError{{field.ErrorTypeTooLong, "spec.schedule"}}},
 		{"schedule of 1 MiB", setSchedule(strings.Repeat("0 ", 1<<19)), []fieldError{{field.ErrorTypeTooLong, "spec.schedule"}}},
-		{"schedule separated by tabs", setSchedule("0\t4\t*\t*\t*"), []fieldError{{field.ErrorTypeInvalid, "spec.schedule"}}},
-		{"schedule separated by two spaces", setSchedule("0  4 * * *"), []fieldError{{field.ErrorTypeInvalid, "spec.schedule"}}},
+		// Spaces and tabs between fields, as in a crontab, worked before.
+		{"schedule separated by tabs", setSchedule("0\t4\t*\t*\t*"), nil},
+		{"schedule separated by two spaces", setSchedule("0  4 * * *"), nil},
+		{"schedule separated by newlines", setSchedule("0\n4\n*\n*\n*"), []fieldError{{field.ErrorTypeInvalid, "spec.schedule"}}},
 		{"schedule with a newline at the end", setSchedule("0 4 * * *\n"), []fieldError{{field.ErrorTypeInvalid, "spec.schedule"}}},
 		{"schedule with a space in front", setSchedule(" 0 4 * * *"), []fieldError{{field.ErrorTypeInvalid, "spec.schedule"}}},
 		{"schedule separated by no-break spaces", setSchedule("0\u00a04\u00a0*\u00a0*\u00a0*"), []fieldError{{field.ErrorTypeInvalid, "spec.schedule"}}},

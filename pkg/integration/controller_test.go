@@ -455,8 +455,8 @@ func TestInvalidFittingJobsAreRefused(t *testing.T) {
 			fj.Spec.Provider = ihpav1beta2.Provider{Datadog: &ihpav1beta2.DatadogProvider{}}
 		}, "spec.provider.datadog", ""},
 
-		{"schedule separated by tabs", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Schedule = "0\t4\t*\t*\t*" }, "spec.schedule", "single spaces"},
-		{"schedule separated by no-break spaces", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Schedule = "0\u00a04\u00a0*\u00a0*\u00a0*" }, "spec.schedule", "single spaces"},
+		{"schedule separated by newlines", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Schedule = "0\n4\n*\n*\n*" }, "spec.schedule", "spaces or tabs"},
+		{"schedule separated by no-break spaces", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Schedule = "0\u00a04\u00a0*\u00a0*\u00a0*" }, "spec.schedule", "spaces or tabs"},
 		{"schedule with a TZ= prefix and no space, on which robfig/cron panics", func(fj *ihpav1beta2.FittingJob) {
 			fj.Spec.Schedule = "TZ=UTC\t0\t4\t*\t*"
 		}, "spec.schedule", "spec.timeZone"},

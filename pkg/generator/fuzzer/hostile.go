@@ -70,9 +70,9 @@ type class struct {
 // classes are the hostile inputs. Each says which field admission refuses
 // (and must name), or that the FittingJob is admitted.
 var classes = []class{
-	{"schedule separated by blanks other than single spaces", func(c *consumer, fj *ihpav1beta2.FittingJob) Want {
+	{"schedule separated by blanks other than spaces and tabs", func(c *consumer, fj *ihpav1beta2.FittingJob) Want {
 		fields := c.cronFields()
-		blank := c.pick("\t", "  ", "\n", "\r", "\r\n", "\f", "\v", "\u00a0", "\u0085", "\u2003", "\u3000")
+		blank := c.pick("\n", "\r", "\r\n", "\f", "\v", "\u00a0", "\u0085", "\u2003", "\u3000")
 		switch c.intn(3) {
 		case 0:
 			i := 1 + c.intn(4)

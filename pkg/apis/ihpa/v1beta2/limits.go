@@ -19,12 +19,14 @@ const (
 	// JAN,…,DEC SUN,…,SAT): 420 characters.
 	MaxScheduleLength = 512
 	// ScheduleForm is what spec.schedule may be: five fields separated by
-	// single spaces, of the characters robfig/cron's standard parser (the
+	// spaces or tabs, of the characters robfig/cron's standard parser (the
 	// one of the CronJob API and of the controller) takes in a field, or
-	// one of its fixed macros. "@every <duration>" is left out: the CRD
-	// never admitted it, and nothing asks for it.
-	ScheduleForm        = `^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|[0-9A-Za-z*?/,+-]+( [0-9A-Za-z*?/,+-]+){4})$`
-	ScheduleFormMessage = "must be five cron fields separated by single spaces, each made of digits, month or day names and * ? / , - (such as 30 3 * * 1-5), or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly"
+	// one of its fixed macros. Spaces and tabs, as in a crontab, worked
+	// before and still do; other blanks (newlines, unicode spaces) are
+	// refused. "@every <duration>" is left out: the CRD never admitted it,
+	// and nothing asks for it.
+	ScheduleForm        = `^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|[0-9A-Za-z*?/,+-]+([ \t]+[0-9A-Za-z*?/,+-]+){4})$`
+	ScheduleFormMessage = "must be five cron fields separated by spaces or tabs, each made of digits, month or day names and * ? / , - (such as 30 3 * * 1-5), or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly"
 	// ScheduleTimeZoneMessage refuses a schedule containing "TZ", as the
 	// CronJob API does: a TZ= or CRON_TZ= prefix. robfig/cron panics on
 	// such a prefix with no space after it, and the controller parses the

@@ -87,7 +87,7 @@ type FittingJobSpec struct {
 	// zone is TimeZone: the schedule cannot carry one (TZ=, CRON_TZ=).
 	// +kubebuilder:validation:MaxLength=512
 	// +kubebuilder:validation:XValidation:rule="!self.contains('TZ')",message="must not contain TZ: a time zone (TZ= or CRON_TZ=) belongs in spec.timeZone"
-	// +kubebuilder:validation:XValidation:rule="self.contains('TZ') || self.matches('^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|[0-9A-Za-z*?/,+-]+( [0-9A-Za-z*?/,+-]+){4})$')",message="must be five cron fields separated by single spaces, each made of digits, month or day names and * ? / , - (such as 30 3 * * 1-5), or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly"
+	// +kubebuilder:validation:XValidation:rule="self.contains('TZ') || self.matches('^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|[0-9A-Za-z*?/,+-]+([ \\t]+[0-9A-Za-z*?/,+-]+){4})$')",message="must be five cron fields separated by spaces or tabs, each made of digits, month or day names and * ? / , - (such as 30 3 * * 1-5), or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly"
 	// +optional
 	Schedule string `json:"schedule,omitempty"`
 
