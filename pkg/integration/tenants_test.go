@@ -5,16 +5,21 @@ package integration
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/intelligent-hpa/fittingjob-controller/cmd/fittingjob-controller/app"
+	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/metrics"
 )
 
@@ -161,4 +166,90 @@ func TestNoWritesAfterTheLeaseIsLost(t *testing.T) {
 	if after := writes.since(lost.Add(50 * time.Millisecond)); len(after) > 0 {
 		t.Errorf("%d writes after the leader stopped leading at %s: %v", len(after), lost.Format("15:04:05.000"), after)
 	}
+}
+
+// One controller serves every tenant. A FittingJob for each class of
+// hostile or careless input is either refused at admission, naming the
+// field, or accepted and reported Ready=False with its reason; meanwhile
+// the controller never stops and keeps reconciling the other FittingJobs.
+func TestNoFittingJobStopsTheController(t *testing.T) {
+	ns := newNamespace(t)
+	rc := startController(t, ns)
+	syncPanics := panicsCaught(t, "sync")
+
+	longKey := strings.Repeat("k", 40*1024) // a label key of 40 KiB: the CronJob's validation quotes it
+	for _, tc := range []struct {
+		name   string
+		mutate func(*ihpav1beta2.FittingJob)
+		// refusedNaming is the field the API server's refusal names; when
+		// empty, the FittingJob is admitted and its Ready condition turns
+		// False with reason notReady, or True when that is empty too.
+		refusedNaming, notReady string
+	}{
+		{"TZ= prefix with tabs, which panics the cron parser", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Schedule = "TZ=UTC\t0\t4\t*\t*" }, "spec.schedule", ""},
+		{"CRON_TZ= prefix", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Schedule = "CRON_TZ=UTC 0 4 * * *" }, "spec.schedule", ""},
+		{"tabs between fields, as in a crontab", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Schedule = "0\t4\t*\t*\t*" }, "", ""},
+		{"newlines between fields", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Schedule = "0\n4\n*\n*\n*" }, "spec.schedule", ""},
+		{"unicode spaces between fields", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Schedule = "0\u20034\u2003*\u2003*\u2003*" }, "spec.schedule", ""},
+		{"a deadline that overflows a Duration", func(fj *ihpav1beta2.FittingJob) { fj.Spec.ActiveDeadlineSeconds = ptrTo[int64](math.MaxInt64) }, "spec.activeDeadlineSeconds", ""},
+		{"a megabyte schedule", func(fj *ihpav1beta2.FittingJob) { fj.Spec.Schedule = strings.Repeat("0", 1<<20) + " 4 * * *" }, "spec.schedule", ""},
+		{"time zone Local", func(fj *ihpav1beta2.FittingJob) { fj.Spec.TimeZone = ptrTo("Local") }, "spec.timeZone", ""},
+		{"time zone out of the zoneinfo tree", func(fj *ihpav1beta2.FittingJob) { fj.Spec.TimeZone = ptrTo("../../../etc/passwd") }, "spec.timeZone", ""},
+		{"its own config as the data ConfigMap", func(fj *ihpav1beta2.FittingJob) {
+			fj.Spec.DataConfigMap = &corev1.LocalObjectReference{Name: fj.Name + "-config"}
+		}, "dataConfigMap", ""},
+		{"an unknown time zone", func(fj *ihpav1beta2.FittingJob) { fj.Spec.TimeZone = ptrTo("Mars/Olympus_Mons") }, "", ihpav1beta2.ReasonCronJobRejected},
+		{"a 40 KiB error", func(fj *ihpav1beta2.FittingJob) { fj.Spec.NodeSelector = map[string]string{longKey: "x"} }, "", ihpav1beta2.ReasonCronJobRejected},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fj := prometheusFittingJob(ns, fmt.Sprintf("hostile-%d", time.Now().UnixNano()%1e9))
+			tc.mutate(fj)
+			_, err := ihpa.IhpaV1beta2().FittingJobs(ns).Create(context.Background(), fj, metav1.CreateOptions{})
+			if tc.refusedNaming != "" {
+				if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), tc.refusedNaming) {
+					t.Fatalf("want a refusal naming %s, got %v", tc.refusedNaming, cutForLog(err))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("want it admitted, got %v", cutForLog(err))
+			}
+			if tc.notReady == "" {
+				waitReady(t, ns, fj.Name)
+				return
+			}
+			got := waitCondition(t, ns, fj.Name, metav1.ConditionFalse, tc.notReady)
+			ready := meta.FindStatusCondition(got.Status.Conditions, ihpav1beta2.ConditionReady)
+			t.Logf("Ready=False %s, a message of %d bytes", ready.Reason, len(ready.Message))
+		})
+	}
+
+	// Every tenant's FittingJob is still reconciled, by the same process.
+	after := createFittingJob(t, prometheusFittingJob(ns, "unharmed"))
+	waitReady(t, ns, after.Name)
+	select {
+	case err := <-rc.done:
+		t.Fatalf("the controller stopped: %v", err)
+	default:
+	}
+	if got := panicsCaught(t, "sync") - syncPanics; got != 0 {
+		t.Errorf("%v syncs panicked", got)
+	}
+}
+
+// panicsCaught reads this process's fittingjob_controller_panics_total.
+func panicsCaught(t *testing.T, where string) float64 {
+	t.Helper()
+	return testutil.ToFloat64(metrics.Panics.WithLabelValues(where))
+}
+
+// cutForLog keeps an error readable when it quotes a huge value.
+func cutForLog(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	if s := err.Error(); len(s) > 500 {
+		return s[:500] + "…"
+	}
+	return err.Error()
 }
