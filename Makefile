@@ -57,7 +57,8 @@ verify: verify-manifests check-rules check-bench
 	$(GO) vet -tags integration ./pkg/integration/...
 	$(GO) mod tidy -diff
 
-## verify-manifests: every kustomization renders with plain kubectl kustomize,
+## verify-manifests: every kustomization renders with plain kubectl kustomize, the
+## namespaced install creates nothing cluster-scoped,
 ## and the Deployment's GOMEMLIMIT follows its memory limit
 verify-manifests:
 	hack/verify-manifests.sh
