@@ -20,8 +20,9 @@ ARG TARGETOS
 ARG TARGETARCH
 # What --version and the build info metric report.
 ARG VERSION=dev
+# grpcnotrace: as in the Makefile; without it the binary is twice as large.
 RUN CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
-    go build -trimpath \
+    go build -trimpath -tags grpcnotrace \
       -ldflags "-s -w -X github.com/intelligent-hpa/fittingjob-controller/pkg/version.Version=${VERSION}" \
       -o /out/fittingjob-controller ./cmd/fittingjob-controller
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make run-smoke: `make run` as a user runs it, without a terminal. It starts
-# `make run`, waits until every sample FittingJob is Ready, runs one fit
+# `make run`, waits until every sample FittingJob is Ready, checks that the
+# metrics endpoint needs a token, runs one fit
 # from a sample's CronJob and waits for it to succeed (kwok plays the
 # fitting Pod), then presses
 # Ctrl-C (SIGINT to the process group, as a terminal does) and fails if
@@ -20,6 +21,15 @@ fail() {
     echo "run-smoke: FAIL: $*" >&2
     echo "run-smoke: last lines of make run:" >&2
     tail -n 40 "${log}" >&2
+    # A failure must not leave make run behind: Ctrl-C, as below.
+    if [ -n "${make_pid:-}" ] && kill -0 "${make_pid}" 2>/dev/null; then
+        kill -INT -- "-${make_pid}" 2>/dev/null || true
+        local waited=0
+        while kill -0 "${make_pid}" 2>/dev/null && [ "${waited}" -lt "${stop_timeout}" ]; do
+            sleep 1
+            waited=$((waited + 1))
+        done
+    fi
     exit 1
 }
 
@@ -66,6 +76,26 @@ done
 [ "${ready}" -ge "${want}" ] || fail "${ready} of ${want} sample FittingJobs Ready after ${ready_timeout}s"
 echo "run-smoke: ${want} of ${want} samples Ready after $(( $(date +%s) - started ))s"
 kubectl get fittingjobs -A --no-headers 2>/dev/null | sed 's/^/  /'
+
+# The metrics endpoint, as make run serves it (hack/run.sh): anonymous
+# requests refused, the metrics reader's token served. openssl is the HTTPS
+# client (curl is not on every machine); HTTP/1.0, so the body is not
+# chunked.
+metrics=127.0.0.1:8443
+get_metrics() { # [TOKEN]: the response to GET /metrics
+    {
+        printf 'GET /metrics HTTP/1.0\r\nHost: localhost\r\n'
+        [ -z "${1:-}" ] || printf 'Authorization: Bearer %s\r\n' "$1"
+        printf '\r\n'
+    } | openssl s_client -quiet -connect "${metrics}" 2>/dev/null
+}
+out=$(get_metrics)
+grep -q '^HTTP/1.0 401 ' <<<"${out}" || fail "an anonymous GET https://${metrics}/metrics: $(head -1 <<<"${out}"), want 401"
+token=$(kubectl -n fittingjob-system create token metrics-reader) || fail "no token for ServiceAccount metrics-reader"
+out=$(get_metrics "${token}")
+grep -q '^HTTP/1.0 200 ' <<<"${out}" || fail "GET https://${metrics}/metrics as the metrics reader: $(head -1 <<<"${out}"), want 200"
+grep -q '^fittingjob_controller_build_info{' <<<"${out}" || fail "https://${metrics}/metrics has no fittingjob_controller_build_info"
+echo "run-smoke: https://${metrics}/metrics refuses anonymous requests (401) and serves the metrics reader"
 
 fit=fittingjob # the original project's sample, in default
 kubectl create job --from="cronjob/${fit}" smoke-fit >/dev/null

@@ -17,6 +17,14 @@ kubectl apply -k "${root}/manifests" >/dev/null
 kubectl wait --for condition=Established crd/fittingjobs.ihpa.ake.cyberagent.co.jp --timeout=60s >/dev/null
 kubectl apply -k "${root}/manifests/samples"
 
+# The metrics endpoint as installed: HTTPS, for callers the API server
+# authenticates and authorizes. A ServiceAccount bound to the shipped
+# reader role stands in for Prometheus (README, "Metrics endpoint").
+metrics_address=127.0.0.1:8443 # hack/run-smoke.sh scrapes it
+kubectl -n fittingjob-system create serviceaccount metrics-reader --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+kubectl create clusterrolebinding fittingjob-controller-metrics-reader --clusterrole=fittingjob-controller-metrics-reader \
+    --serviceaccount=fittingjob-system:metrics-reader --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+
 cat <<MSG
 
 The controller runs below as system:serviceaccount:fittingjob-system:fittingjob-controller.
@@ -24,9 +32,14 @@ In another terminal, look at what it made:
 
   KUBECONFIG=${KUBECONFIG} kubectl get fj,cm,cronjob
 
+and read its metrics (self-signed certificate, hence -k) as a ServiceAccount
+bound to the metrics reader role:
+
+  curl -k -H "Authorization: Bearer \$(KUBECONFIG=${KUBECONFIG} kubectl -n fittingjob-system create token metrics-reader)" https://${metrics_address}/metrics
+
 Ctrl-C stops the controller and the local control plane.
 
 MSG
 
 exec "${controller}" --kubeconfig "${LOCALCLUSTER_DIR}/controller.kubeconfig" \
-    --health-probe-bind-address 127.0.0.1:0 -v=1
+    --metrics-bind-address "${metrics_address}" --health-probe-bind-address 127.0.0.1:0 -v=1

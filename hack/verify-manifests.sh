@@ -2,8 +2,9 @@
 # Renders every kustomization under manifests/ with plain `kubectl kustomize`
 # (no standalone kustomize: users install with kubectl alone), every
 # component on top of both installs, and the README's install overlay; and
-# checks that every installed object carries the recommended labels, and
-# that the controller's GOMEMLIMIT follows its memory limit.
+# checks that every installed object carries the recommended labels, that
+# the namespaced install creates nothing cluster-scoped, and that the
+# controller's GOMEMLIMIT follows its memory limit.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -81,7 +82,7 @@ for install in manifests manifests/namespaced; do
         [ "${out}" != "${base}" ] || failed "component ${name} changes nothing in ${install}"
         while read -r obj rest; do
             case "${obj}" in
-            Service/* | ServiceMonitor/* | PrometheusRule/*)
+            Service/* | ServiceMonitor/* | PrometheusRule/* | NetworkPolicy/*)
                 [ "${rest%%|*}" = "${ns}" ] || failed "${install} + ${name}: ${obj} in namespace '${rest%%|*}', want ${ns}"
                 ;;
             esac
@@ -89,8 +90,8 @@ for install in manifests manifests/namespaced; do
     done
 done
 
-# 3. The recommended labels on every object of both installs with the
-# monitoring component, and of an overlay that adds it to manifests/.
+# 3. The recommended labels on every object of both installs with each
+# component, and of an overlay that adds monitoring to manifests/.
 labelled() {
     while IFS='|' read -r obj partof managedby name component; do
         [ "${partof}" = intelligent-hpa ] || failed "$1: ${obj} has no app.kubernetes.io/part-of=intelligent-hpa"
@@ -103,7 +104,10 @@ labelled() {
     done
 }
 for install in manifests manifests/namespaced; do
-    enabled "${install}" monitoring | objects | labelled "${install} + monitoring"
+    for component in manifests/components/*/; do
+        name=$(basename "${component}")
+        enabled "${install}" "${name}" | objects | labelled "${install} + ${name}"
+    done
 done
 render manifests/crd | objects | labelled manifests/crd
 dir=$(overlay monitoring-overlay "resources:
@@ -111,6 +115,20 @@ dir=$(overlay monitoring-overlay "resources:
 components:
 - @MANIFESTS@/components/monitoring")
 render "${dir}" | objects | labelled "an overlay of manifests/ + monitoring"
+
+# 3b. The namespaced install is for teams without cluster-wide rights: with
+# any one component, it creates nothing cluster-scoped (the cluster admin's
+# part, manifests/crd/, has the ClusterRoles it needs).
+for component in manifests/components/*/; do
+    name=$(basename "${component}")
+    while IFS='|' read -r obj _; do
+        case "${obj}" in
+        ClusterRole/* | ClusterRoleBinding/* | CustomResourceDefinition/* | Namespace/*)
+            failed "manifests/namespaced + ${name}: ${obj%% *} is cluster-scoped"
+            ;;
+        esac
+    done < <(enabled manifests/namespaced "${name}" | objects)
+done
 
 # 4. The README's install overlay, with its remote base pointed at this
 # checkout: it must replace the image and need nothing but kubectl.
@@ -154,4 +172,4 @@ done
 if [ -e "${work}/failed" ]; then
     exit 1
 fi
-echo "manifests render with kubectl kustomize, carry the recommended labels, the README overlay replaces the image, and GOMEMLIMIT is 80-95 % of the memory limit"
+echo "manifests render with kubectl kustomize, carry the recommended labels, the namespaced install creates nothing cluster-scoped, the README overlay replaces the image, and GOMEMLIMIT is 80-95 % of the memory limit"

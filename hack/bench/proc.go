@@ -18,7 +18,10 @@ import (
 
 // controllerProc runs the real controller binary as a subprocess, as its
 // ServiceAccount (controller.kubeconfig), cluster-wide, with metrics and
-// probes on private loopback ports.
+// probes on private loopback ports. The metrics are plain HTTP
+// (--metrics-secure=false): the bench reads them on loopback, and the
+// TokenReviews and SubjectAccessReviews of authenticated scrapes would be
+// API requests of the controller's own in the windows it measures.
 type controllerProc struct {
 	binary, logPath string
 	args            []string // without the ports
@@ -36,6 +39,7 @@ func newControllerProc(binary, kubeconfig, logPath string, o options) *controlle
 		"--kube-api-qps", strconv.FormatFloat(o.qps, 'g', -1, 64),
 		"--kube-api-burst", strconv.Itoa(o.burst),
 		"--resync-period", o.resync.String(),
+		"--metrics-secure=false",
 	}}
 }
 

@@ -21,7 +21,9 @@ import (
 // --logging-format=json, --version, the build info, client-side throttling
 // and leader election status on /metrics (1 on the leader, 0 on the
 // standby, under the default Lease name), and the leader election flags of
-// earlier releases still accepted.
+// earlier releases still accepted. The leader serves /metrics as shipped
+// (HTTPS, to a ServiceAccount bound to the reader role), the standby with
+// --metrics-secure=false (plain HTTP, no credentials).
 func TestControllerAsComponent(t *testing.T) {
 	binary, err := filepath.Abs(filepath.Join("..", "..", ".bin", "fittingjob-controller"))
 	if err != nil {
@@ -49,37 +51,43 @@ func TestControllerAsComponent(t *testing.T) {
 			return err == nil && l.Spec.HolderIdentity != nil && *l.Spec.HolderIdentity == id, nil
 		}
 	}
-	status := func(address string, want string) func(context.Context) (bool, error) {
+	ns := newNamespace(t)
+	leaderMetrics, standbyMetrics := newMetricsEndpoint(t, ns), freeAddress(t)
+	scrapeLeader := func() string {
+		_, body := getTLS(t, "https://"+leaderMetrics.address+"/metrics", leaderMetrics.token)
+		return body
+	}
+	scrapeStandby := func() string {
+		_, body := get(t, "http://"+standbyMetrics+"/metrics")
+		return body
+	}
+	status := func(scrape func() string, want string) func(context.Context) (bool, error) {
 		return func(context.Context) (bool, error) {
-			_, body := get(t, "http://"+address+"/metrics")
-			return strings.Contains(body, `leader_election_master_status{name="`+leaseName+`"} `+want+"\n"), nil
+			return strings.Contains(scrape(), `leader_election_master_status{name="`+leaseName+`"} `+want+"\n"), nil
 		}
 	}
 
-	ns := newNamespace(t)
-	leaderMetrics := freeAddress(t)
 	leader := startControllerBinary(t, ns, append(fast,
-		"--logging-format=json", "--metrics-bind-address="+leaderMetrics,
+		"--logging-format=json", "--metrics-bind-address="+leaderMetrics.address,
 		"--leader-elect-resource-namespace="+leaseNamespace, "--leader-elect-id=json-leader")...)
 	eventually(t, 30*time.Second, "the JSON-logging replica to lead", holder("json-leader"))
 	fj := createFittingJob(t, prometheusFittingJob(ns, "component"))
 	waitReady(t, ns, fj.Name)
 
 	// The standby is configured with the deprecated flag names.
-	standbyMetrics := freeAddress(t)
 	standby := startControllerBinary(t, ns, append(fast,
-		"--metrics-bind-address="+standbyMetrics,
+		"--metrics-bind-address="+standbyMetrics, "--metrics-secure=false",
 		"--leader-elect-namespace="+leaseNamespace, "--leader-elect-lease-name="+leaseName, "--leader-elect-id=standby")...)
 
-	eventually(t, 30*time.Second, "leader_election_master_status 1 on the leader", status(leaderMetrics, "1"))
-	eventually(t, 30*time.Second, "leader_election_master_status 0 on the standby", status(standbyMetrics, "0"))
-	_, body := get(t, "http://"+leaderMetrics+"/metrics")
+	eventually(t, 30*time.Second, "leader_election_master_status 1 on the leader", status(scrapeLeader, "1"))
+	eventually(t, 30*time.Second, "leader_election_master_status 0 on the standby", status(scrapeStandby, "0"))
+	body := scrapeLeader()
 	for _, series := range []string{buildInfo, `rest_client_rate_limiter_duration_seconds_count{host=`} {
 		if !strings.Contains(body, series) {
 			t.Errorf("the leader's /metrics has no %s", series)
 		}
 	}
-	if _, body := get(t, "http://"+standbyMetrics+"/metrics"); !strings.Contains(body, buildInfo) {
+	if body := scrapeStandby(); !strings.Contains(body, buildInfo) {
 		t.Errorf("the standby's /metrics has no %s", buildInfo)
 	}
 
@@ -87,7 +95,7 @@ func TestControllerAsComponent(t *testing.T) {
 	// once it expires, and says so.
 	leader.kill()
 	eventually(t, 30*time.Second, "the standby to lead", holder("standby"))
-	eventually(t, 30*time.Second, "leader_election_master_status 1 on the new leader", status(standbyMetrics, "1"))
+	eventually(t, 30*time.Second, "leader_election_master_status 1 on the new leader", status(scrapeStandby, "1"))
 	standby.kill()
 
 	checkJSONLog(t, leader.logPath)

@@ -155,8 +155,10 @@ func (l *requestLog) wrap(rt http.RoundTripper) http.RoundTripper {
 		defer l.mu.Unlock()
 		line := req.Method + " " + req.URL.Path
 		// Lease renewals of leader election are the only writes expected
-		// at any time; they are not counted.
-		if req.Method != http.MethodGet && !strings.Contains(req.URL.Path, "/leases") {
+		// at any time; they are not counted. Nor are the TokenReviews and
+		// SubjectAccessReviews of a scrape of /metrics: POSTs that store
+		// nothing.
+		if req.Method != http.MethodGet && !strings.Contains(req.URL.Path, "/leases") && !isReview(req.URL.Path) {
 			l.mutating = append(l.mutating, line)
 		}
 		if err == nil && resp.StatusCode == http.StatusForbidden {
@@ -164,6 +166,11 @@ func (l *requestLog) wrap(rt http.RoundTripper) http.RoundTripper {
 		}
 		return resp, err
 	})
+}
+
+// isReview tells the path of a TokenReview or SubjectAccessReview.
+func isReview(path string) bool {
+	return strings.HasSuffix(path, "/tokenreviews") || strings.HasSuffix(path, "/subjectaccessreviews")
 }
 
 // mutatingSince returns the mutating requests sent after the first n.

@@ -19,11 +19,15 @@ import (
 	"github.com/intelligent-hpa/fittingjob-controller/cmd/fittingjob-controller/app"
 )
 
+// The series and probes, read as a Prometheus and a kubelet would: /metrics
+// over HTTPS with the token of a ServiceAccount bound to the shipped reader
+// role (TestMetricsNeedCredentials shows who else is refused), the probes
+// anonymously.
 func TestMetricsAndProbesAreServed(t *testing.T) {
 	ns := newNamespace(t)
-	metricsAddress, probeAddress := freeAddress(t), freeAddress(t)
+	metrics, probeAddress := newMetricsEndpoint(t, ns), freeAddress(t)
 	startController(t, ns, func(o *app.Options) {
-		o.MetricsAddress, o.ProbeAddress = metricsAddress, probeAddress
+		o.MetricsAddress, o.ProbeAddress = metrics.address, probeAddress
 	})
 	fj := createFittingJob(t, prometheusFittingJob(ns, "scraped"))
 	waitReady(t, ns, fj.Name)
@@ -35,10 +39,7 @@ func TestMetricsAndProbesAreServed(t *testing.T) {
 	if code, body := get(t, "http://"+probeAddress+"/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz: %d %s", code, body)
 	}
-	code, body := get(t, "http://"+metricsAddress+"/metrics")
-	if code != http.StatusOK {
-		t.Fatalf("/metrics: %d", code)
-	}
+	body := metrics.scrape(t)
 	for _, series := range []string{
 		`workqueue_adds_total{name="fittingjob-controller"}`,
 		`workqueue_depth{name="fittingjob-controller"}`,

@@ -182,16 +182,6 @@ func logStatusChanges(t *testing.T, namespace, name string) {
 	}()
 }
 
-// scrape reads the controller's /metrics.
-func scrape(t *testing.T, address string) string {
-	t.Helper()
-	code, body := get(t, "http://"+address+"/metrics")
-	if code != 200 {
-		t.Fatalf("/metrics: %d %s", code, body)
-	}
-	return body
-}
-
 // series is the exposition line prefix of a per-FittingJob series (labels
 // sorted by name, as the text format writes them).
 func series(name string, fj *ihpav1beta2.FittingJob, extra ...string) string {
@@ -215,9 +205,9 @@ func checkSeries(t *testing.T, body string, want ...string) {
 // and status, condition, metrics and the number of status writes show it.
 func TestAScheduledRunSucceeds(t *testing.T) {
 	ns := newNamespace(t)
-	metricsAddress := freeAddress(t)
+	metrics := newMetricsEndpoint(t, ns)
 	log := &statusLog{}
-	startController(t, ns, func(o *app.Options) { o.MetricsAddress = metricsAddress }, log.watchStatusWrites)
+	startController(t, ns, func(o *app.Options) { o.MetricsAddress = metrics.address }, log.watchStatusWrites)
 	logStatusChanges(t, ns, "every-minute")
 	fj := createFittingJob(t, runFittingJob(ns, "every-minute", imageSucceeds, "* * * * *"))
 	waitFresh(t, ns, fj.Name, 30*time.Second, metav1.ConditionUnknown, ihpav1beta2.ReasonAwaitingFirstFit)
@@ -245,13 +235,13 @@ func TestAScheduledRunSucceeds(t *testing.T) {
 	}
 	t.Logf("status writes from creation to the first success: %d (and %d refused with a conflict)", writes, refused)
 
-	checkSeries(t, scrape(t, metricsAddress),
+	checkSeries(t, metrics.scrape(t),
 		series("fittingjob_forecast_fresh", fj)+"1",
 		series("fittingjob_last_run_outcome", fj, "outcome", "Succeeded")+"1",
 		series("fittingjob_last_run_outcome", fj, "outcome", "Failed")+"0",
 		series("fittingjob_last_success_timestamp_seconds", fj)+strconv.FormatFloat(float64(fj.Status.LastSuccessfulTime.Unix()), 'g', -1, 64),
 	)
-	if body := scrape(t, metricsAddress); !strings.Contains(body, series("fittingjob_runs_total", fj, "result", "succeeded")) ||
+	if body := metrics.scrape(t); !strings.Contains(body, series("fittingjob_runs_total", fj, "result", "succeeded")) ||
 		strings.Contains(body, series("fittingjob_runs_total", fj, "result", "succeeded")+"0\n") {
 		t.Errorf("fittingjob_runs_total{result=succeeded} is not positive:\n%s", grep(body, fj.Name))
 	}
@@ -271,8 +261,8 @@ func grep(body, what string) string {
 // exit code and termination message, and records exactly one Warning.
 func TestAFailingFitIsReportedOnce(t *testing.T) {
 	ns := newNamespace(t)
-	metricsAddress := freeAddress(t)
-	rc := startController(t, ns, func(o *app.Options) { o.MetricsAddress = metricsAddress })
+	metrics := newMetricsEndpoint(t, ns)
+	rc := startController(t, ns, func(o *app.Options) { o.MetricsAddress = metrics.address })
 	fj := createFittingJob(t, runFittingJob(ns, "failing", imageFails, yearly))
 	waitReady(t, ns, fj.Name)
 	job := startRun(t, ns, fj.Name, "failing-manual")
@@ -290,7 +280,7 @@ func TestAFailingFitIsReportedOnce(t *testing.T) {
 	if n := countEvents(t, fj, "Warning "+ihpav1beta2.EventReasonFitFailed); n != 1 {
 		t.Errorf("%d FitFailed events, want 1: %v", n, eventsFor(t, fj))
 	}
-	checkSeries(t, scrape(t, metricsAddress),
+	checkSeries(t, metrics.scrape(t),
 		series("fittingjob_forecast_fresh", fj)+"0",
 		series("fittingjob_last_run_outcome", fj, "outcome", "Failed")+"1",
 		series("fittingjob_runs_total", fj, "result", "failed")+"1",
@@ -446,20 +436,20 @@ func TestFitsThatRecoverAreFreshAgain(t *testing.T) {
 // Deleting a FittingJob removes its series from the controller's /metrics.
 func TestDeletingAFittingJobRemovesItsSeries(t *testing.T) {
 	ns := newNamespace(t)
-	metricsAddress := freeAddress(t)
-	startController(t, ns, func(o *app.Options) { o.MetricsAddress = metricsAddress })
+	metrics := newMetricsEndpoint(t, ns)
+	startController(t, ns, func(o *app.Options) { o.MetricsAddress = metrics.address })
 	fj := createFittingJob(t, runFittingJob(ns, "removed", imageSucceeds, yearly))
 	waitReady(t, ns, fj.Name)
 	startRun(t, ns, fj.Name, "removed-1")
 	fj = waitFresh(t, ns, fj.Name, 60*time.Second, metav1.ConditionTrue, ihpav1beta2.ReasonFitSucceeded)
 	eventually(t, 10*time.Second, "the series to be served", func(context.Context) (bool, error) {
-		return strings.Count(grep(scrape(t, metricsAddress), `namespace="`+ns+`"`), "\n") >= 6, nil
+		return strings.Count(grep(metrics.scrape(t), `namespace="`+ns+`"`), "\n") >= 6, nil
 	})
 
 	if err := ihpa.IhpaV1beta2().FittingJobs(ns).Delete(context.Background(), fj.Name, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 30*time.Second, "the FittingJob's series to be removed", func(context.Context) (bool, error) {
-		return grep(scrape(t, metricsAddress), `namespace="`+ns+`"`) == "", nil
+		return grep(metrics.scrape(t), `namespace="`+ns+`"`) == "", nil
 	})
 }

@@ -38,12 +38,22 @@ type Options struct {
 	ResyncPeriod time.Duration
 	QPS          float32
 	Burst        int
-	// ProbeAddress serves /healthz and /readyz, MetricsAddress Prometheus
-	// /metrics; empty disables either.
+	// ProbeAddress serves /healthz and /readyz (plain HTTP, anonymous),
+	// MetricsAddress Prometheus /metrics; empty disables either.
 	ProbeAddress   string
 	MetricsAddress string
+	// MetricsSecure serves MetricsAddress over HTTPS, to callers the API
+	// server authenticates (TokenReview) and authorizes (SubjectAccessReview),
+	// as kube-controller-manager does; false serves plain HTTP to anyone.
+	MetricsSecure bool
+	// TLSCertFile and TLSPrivateKeyFile are the metrics endpoint's
+	// certificate and key (PEM), reloaded when they change; empty, a
+	// self-signed certificate is made at start.
+	TLSCertFile       string
+	TLSPrivateKeyFile string
 	// Profiling serves Go's pprof profiles under /debug/pprof/ on
-	// MetricsAddress, as Kubernetes' own components do with --profiling.
+	// MetricsAddress, as Kubernetes' own components do with --profiling,
+	// behind the same authentication and authorization as /metrics.
 	Profiling      bool
 	LeaderElection LeaderElection
 	// FreshnessGrace is how long past one schedule period a fit may
@@ -59,7 +69,8 @@ func NewOptions() Options {
 		QPS:            50,
 		Burst:          100,
 		ProbeAddress:   ":8081",
-		MetricsAddress: ":8080",
+		MetricsAddress: ":8443",
+		MetricsSecure:  true,
 		LeaderElection: newLeaderElection(),
 		FreshnessGrace: controller.DefaultFreshnessGrace,
 	}
@@ -113,6 +124,13 @@ func Run(ctx context.Context, opts Options) error {
 		kubeinformers.WithNamespace(opts.Namespace),
 		kubeinformers.WithTweakListOptions(controller.ManagedBySelector),
 		kubeinformers.WithTransform(controller.TrimForCache))
+
+	// Before anything starts: a wrong metrics flag or certificate fails
+	// here, not at the first scrape.
+	metricsEndpoint, err := newMetricsServer(opts, kubeConfig)
+	if err != nil {
+		return err
+	}
 
 	if err := ihpascheme.AddToScheme(scheme.Scheme); err != nil {
 		return fmt.Errorf("registering FittingJob types: %w", err)
@@ -169,12 +187,12 @@ func Run(ctx context.Context, opts Options) error {
 	}
 
 	go func() {
-		if err := serve(ctx, opts.ProbeAddress, health.handler()); err != nil {
+		if err := serve(ctx, opts.ProbeAddress, health.handler(), nil); err != nil {
 			cancel(fmt.Errorf("serving probes: %w", err))
 		}
 	}()
 	go func() {
-		if err := serve(ctx, opts.MetricsAddress, metricsHandler(opts.Profiling)); err != nil {
+		if err := metricsEndpoint.run(ctx); err != nil {
 			cancel(fmt.Errorf("serving metrics: %w", err))
 		}
 	}()

@@ -65,6 +65,26 @@ func TestParseDefaults(t *testing.T) {
 	}
 }
 
+// The metrics endpoint is HTTPS with delegated authentication by default;
+// its flags set the options.
+func TestParseMetricsFlags(t *testing.T) {
+	c, _, err := parse(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := c.Options; o.MetricsAddress != ":8443" || !o.MetricsSecure || o.TLSCertFile != "" || o.TLSPrivateKeyFile != "" || o.Profiling {
+		t.Errorf("defaults: metrics on %q, secure %v, certificate %q %q, profiling %v; want :8443, secure, self-signed, no profiling",
+			o.MetricsAddress, o.MetricsSecure, o.TLSCertFile, o.TLSPrivateKeyFile, o.Profiling)
+	}
+	c, out, err := parse(t, "--metrics-secure=false", "--tls-cert-file=/c", "--tls-private-key-file", "/k", "--profiling")
+	if err != nil {
+		t.Fatalf("Parse() error = %v; output %s", err, out)
+	}
+	if o := c.Options; o.MetricsSecure || o.TLSCertFile != "/c" || o.TLSPrivateKeyFile != "/k" || !o.Profiling {
+		t.Errorf("Options = %+v, want insecure, /c, /k, profiling", o)
+	}
+}
+
 // The leader election flags of earlier releases set the new ones, with a
 // warning, so that deployed manifests keep working.
 func TestDeprecatedLeaderElectFlags(t *testing.T) {

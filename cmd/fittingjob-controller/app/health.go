@@ -1,12 +1,8 @@
 package app
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"time"
 )
 
 // healthServer serves /healthz (the process works: for liveness) and
@@ -48,27 +44,4 @@ func (h *healthServer) handler() http.Handler {
 	mux.HandleFunc("/healthz", h.healthz)
 	mux.HandleFunc("/readyz", h.readyz)
 	return mux
-}
-
-// serve serves handler on address until ctx is done. An empty address
-// disables it.
-func serve(ctx context.Context, address string, handler http.Handler) error {
-	if address == "" {
-		return nil
-	}
-	server := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
-	listener, err := net.Listen("tcp", address)
-	if err != nil {
-		return err
-	}
-	stop := context.AfterFunc(ctx, func() {
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = server.Shutdown(shutdownCtx)
-	})
-	defer stop()
-	if err := server.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
 }
