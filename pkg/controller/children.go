@@ -5,19 +5,45 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"strings"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/klog/v2"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
-	"github.com/intelligent-hpa/fittingjob-controller/pkg/metrics"
 )
+
+// childrenResult is what syncing a FittingJob's children found and did.
+type childrenResult struct {
+	// reason and message are the Ready condition's.
+	reason, message string
+	// retry is set when a retry with backoff may help. Invalid input and
+	// foreign objects wait for a change instead.
+	retry error
+	// cronJob is the CronJob in force: as the API server last returned
+	// it, or as cached when it was already in sync; nil when the sync
+	// stopped before it.
+	cronJob *batchv1.CronJob
+	// desired are the generator's children; nil when the spec is invalid,
+	// or when the children were still the versions verified in sync
+	// (then they were not generated again).
+	desired *generator.Children
+	// writes are the child writes the sync made, in order.
+	writes []childWrite
+	// warnings are the generator's advice about the spec.
+	warnings []string
+}
+
+// childWrite is one successful write of a child.
+type childWrite struct {
+	kind       childKind
+	verb, name string
+}
 
 // childKind says which child a write, a failure or a reason is about.
 type childKind struct {
@@ -31,100 +57,169 @@ var (
 	cronJobKind   = childKind{"CronJob", ihpav1beta2.ReasonCronJobConflict, ihpav1beta2.ReasonCronJobRejected}
 )
 
-// syncConfigMap makes the live ConfigMap match desired and returns it as
-// the API server last returned it. The controller owns the ConfigMap's
-// whole content.
-func (c *Controller) syncConfigMap(ctx context.Context, fj *ihpav1beta2.FittingJob, desired *corev1.ConfigMap, written *writes) (*corev1.ConfigMap, error) {
-	client := c.kubeClient.CoreV1().ConfigMaps(desired.Namespace)
-	get := func() (*corev1.ConfigMap, error) { return client.Get(ctx, desired.Name, metav1.GetOptions{}) }
-
-	live, err := lookUp(fj, configMapKind, get, func() (*corev1.ConfigMap, error) {
-		return c.configMaps.ConfigMaps(desired.Namespace).Get(desired.Name)
-	})
-	if apierrors.IsNotFound(err) {
-		created, createErr := client.Create(ctx, desired, metav1.CreateOptions{})
-		if !apierrors.IsAlreadyExists(createErr) {
-			return created, written.created(ctx, configMapKind, desired.Name, createErr)
-		}
-		// It exists but is not in the cache, which holds only labelled
-		// children: someone removed the label, or it was never ours.
-		live, err = get()
+// syncChildren makes fj's ConfigMap, then the CronJob that mounts it,
+// match what the generator makes of fj. Children still the versions
+// verified in sync with fj's spec are not generated or compared again
+// (verified.go).
+func (c *Controller) syncChildren(ctx context.Context, fj *ihpav1beta2.FittingJob, seen *observed) childrenResult {
+	if c.stillInSync(fj, seen) {
+		return inSync(fj, seen.cronJob)
 	}
+	desired, errs := generator.Desired(fj)
+	if len(errs) > 0 {
+		return childrenResult{reason: ihpav1beta2.ReasonInvalidSpec, message: errs.ToAggregate().Error()}
+	}
+	result := childrenResult{desired: desired, warnings: generator.Warnings(fj)}
+
+	configMap, err := syncChild(ctx, fj, c.configMapAPI(fj, seen), desired.ConfigMap, &result.writes)
 	if err != nil {
-		return nil, err
+		return result.failed(configMapKind, err)
 	}
-	if !controls(fj, live) {
-		return nil, &foreignObjectError{kind: configMapKind, namespace: live.Namespace, name: live.Name}
-	}
-	if metaInSync(desired, live) && maps.Equal(desired.Data, live.Data) && len(live.BinaryData) == 0 {
-		return live, nil
-	}
-	changed := live.DeepCopy() // never mutate the cache
-	copyMeta(desired, changed)
-	changed.Data, changed.BinaryData = desired.Data, nil
-	updated, err := client.Update(ctx, changed, metav1.UpdateOptions{})
-	return updated, written.updated(ctx, configMapKind, desired.Name, err)
-}
-
-// syncCronJob makes the live CronJob match desired and returns it as the
-// API server last returned it. The controller owns the values its
-// generator sets; the API server's defaults are left alone (compare.go).
-func (c *Controller) syncCronJob(ctx context.Context, fj *ihpav1beta2.FittingJob, desired *batchv1.CronJob, written *writes) (*batchv1.CronJob, error) {
-	client := c.kubeClient.BatchV1().CronJobs(desired.Namespace)
-	get := func() (*batchv1.CronJob, error) { return client.Get(ctx, desired.Name, metav1.GetOptions{}) }
-
-	live, err := lookUp(fj, cronJobKind, get, func() (*batchv1.CronJob, error) {
-		return c.cronJobs.CronJobs(desired.Namespace).Get(desired.Name)
-	})
-	if apierrors.IsNotFound(err) {
-		created, createErr := client.Create(ctx, desired, metav1.CreateOptions{})
-		if !apierrors.IsAlreadyExists(createErr) {
-			return created, written.created(ctx, cronJobKind, desired.Name, createErr)
-		}
-		live, err = get()
-	}
+	cronJob, err := syncChild(ctx, fj, c.cronJobAPI(fj, seen), desired.CronJob, &result.writes)
 	if err != nil {
-		return nil, err
+		return result.failed(cronJobKind, err)
 	}
-	if !controls(fj, live) {
-		return nil, &foreignObjectError{kind: cronJobKind, namespace: live.Namespace, name: live.Name}
-	}
-	if metaInSync(desired, live) && cronJobSpecInSync(desired, live) {
-		return live, nil
-	}
-	changed := live.DeepCopy()
-	copyMeta(desired, changed)
-	changed.Spec = desired.Spec
-	updated, err := client.Update(ctx, changed, metav1.UpdateOptions{})
-	return updated, written.updated(ctx, cronJobKind, desired.Name, err)
+	c.verified.remember(fj, configMap, cronJob)
+	synced := inSync(fj, cronJob)
+	synced.desired, synced.writes, synced.warnings = result.desired, result.writes, result.warnings
+	return synced
 }
 
-// lookUp reads a child from the cache. When the FittingJob's status says
-// a foreign object holds the name, the cache (which holds only labelled
-// children) cannot see it: it is read from the API server instead of
-// sending a create bound to fail at every resync.
-func lookUp[T any](fj *ihpav1beta2.FittingJob, kind childKind, get, cached func() (T, error)) (T, error) {
-	live, err := cached()
-	if apierrors.IsNotFound(err) {
-		if ready := meta.FindStatusCondition(fj.Status.Conditions, ihpav1beta2.ConditionReady); ready != nil && ready.Reason == kind.foreign {
-			return get()
-		}
+func inSync(fj *ihpav1beta2.FittingJob, cronJob *batchv1.CronJob) childrenResult {
+	return childrenResult{
+		reason:  ihpav1beta2.ReasonSynced,
+		message: fmt.Sprintf("ConfigMap %s and CronJob %s are in sync", generator.ConfigMapName(fj), cronJob.Name),
+		cronJob: cronJob,
 	}
-	return live, err
 }
 
-// childFailure classifies an error from syncing a child of kind.
-func childFailure(kind childKind, err error) outcome {
+// failed classifies an error from syncing a child of kind.
+func (r childrenResult) failed(kind childKind, err error) childrenResult {
 	var foreign *foreignObjectError
 	switch {
 	case errors.As(err, &foreign):
-		return outcome{reason: kind.foreign, message: foreign.Error()}
+		r.reason, r.message = kind.foreign, foreign.Error()
 	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
 		// The API server refused what the spec asks for (an unknown time
 		// zone, say): only a change of the FittingJob can fix it.
-		return outcome{reason: kind.rejected, message: fmt.Sprintf("the API server refused the %s: %v", kind.name, err)}
+		r.reason, r.message = kind.rejected, fmt.Sprintf("the API server refused the %s: %v", kind.name, err)
 	default:
-		return outcome{reason: ihpav1beta2.ReasonAPIError, message: fmt.Sprintf("writing the %s: %v", kind.name, err), retry: err}
+		r.reason, r.message, r.retry = ihpav1beta2.ReasonAPIError, fmt.Sprintf("writing the %s: %v", kind.name, err), err
+	}
+	return r
+}
+
+// child is a ConfigMap or a CronJob.
+type child interface {
+	comparable
+	metav1.Object
+	runtime.Object
+}
+
+// childAPI is what syncChild needs of one kind of child: the cached
+// object, the API server's, and the part of the object the controller
+// owns beyond its metadata.
+type childAPI[T child] struct {
+	kind   childKind
+	cached T
+	get    func(context.Context) (T, error)
+	create func(context.Context, T) (T, error)
+	update func(context.Context, T) (T, error)
+	// contentInSync reports whether live holds desired's content, and
+	// setContent puts it there.
+	contentInSync func(desired, live T) bool
+	setContent    func(desired, live T)
+}
+
+// syncChild makes the live child match desired and returns it as the API
+// server last returned it (or as cached, when it already matched),
+// appending to writes what it wrote. An object that fj does not control
+// is never written: that is a foreignObjectError.
+func syncChild[T child](ctx context.Context, fj *ihpav1beta2.FittingJob, api childAPI[T], desired T, writes *[]childWrite) (T, error) {
+	var none T
+	live, err := api.cached, error(nil)
+	if live == none {
+		// The cache holds only labelled children. When the status says
+		// a foreign object holds the name, read it from the API server
+		// rather than send a create bound to fail at every resync.
+		err = apierrors.NewNotFound(schema.GroupResource{Resource: api.kind.name}, desired.GetName())
+		if ready := meta.FindStatusCondition(fj.Status.Conditions, ihpav1beta2.ConditionReady); ready != nil && ready.Reason == api.kind.foreign {
+			live, err = api.get(ctx)
+		}
+	}
+	if apierrors.IsNotFound(err) {
+		created, createErr := api.create(ctx, desired)
+		if createErr == nil {
+			*writes = append(*writes, childWrite{api.kind, "create", desired.GetName()})
+			return created, nil
+		}
+		if !apierrors.IsAlreadyExists(createErr) {
+			return none, createErr
+		}
+		// It exists but is not in the cache: someone removed the label,
+		// or it was never ours.
+		live, err = api.get(ctx)
+	}
+	if err != nil {
+		return none, err
+	}
+	if !controls(fj, live) {
+		return none, &foreignObjectError{kind: api.kind, namespace: live.GetNamespace(), name: live.GetName()}
+	}
+	if metaInSync(desired, live) && api.contentInSync(desired, live) {
+		return live, nil
+	}
+	changed := live.DeepCopyObject().(T) // never mutate the cache
+	copyMeta(desired, changed)
+	api.setContent(desired, changed)
+	updated, err := api.update(ctx, changed)
+	if err != nil {
+		return none, err
+	}
+	*writes = append(*writes, childWrite{api.kind, "update", desired.GetName()})
+	return updated, nil
+}
+
+// configMapAPI: the controller owns the ConfigMap's whole content.
+func (c *Controller) configMapAPI(fj *ihpav1beta2.FittingJob, seen *observed) childAPI[*corev1.ConfigMap] {
+	client := c.kubeClient.CoreV1().ConfigMaps(fj.Namespace)
+	name := generator.ConfigMapName(fj)
+	return childAPI[*corev1.ConfigMap]{
+		kind:   configMapKind,
+		cached: seen.configMap,
+		get: func(ctx context.Context) (*corev1.ConfigMap, error) {
+			return client.Get(ctx, name, metav1.GetOptions{})
+		},
+		create: func(ctx context.Context, cm *corev1.ConfigMap) (*corev1.ConfigMap, error) {
+			return client.Create(ctx, cm, metav1.CreateOptions{})
+		},
+		update: func(ctx context.Context, cm *corev1.ConfigMap) (*corev1.ConfigMap, error) {
+			return client.Update(ctx, cm, metav1.UpdateOptions{})
+		},
+		contentInSync: func(desired, live *corev1.ConfigMap) bool {
+			return maps.Equal(desired.Data, live.Data) && len(live.BinaryData) == 0
+		},
+		setContent: func(desired, live *corev1.ConfigMap) { live.Data, live.BinaryData = desired.Data, nil },
+	}
+}
+
+// cronJobAPI: the controller owns the values its generator sets in the
+// CronJob's spec; the API server's defaults are left alone (compare.go).
+func (c *Controller) cronJobAPI(fj *ihpav1beta2.FittingJob, seen *observed) childAPI[*batchv1.CronJob] {
+	client := c.kubeClient.BatchV1().CronJobs(fj.Namespace)
+	name := generator.CronJobName(fj)
+	return childAPI[*batchv1.CronJob]{
+		kind:   cronJobKind,
+		cached: seen.cronJob,
+		get:    func(ctx context.Context) (*batchv1.CronJob, error) { return client.Get(ctx, name, metav1.GetOptions{}) },
+		create: func(ctx context.Context, cj *batchv1.CronJob) (*batchv1.CronJob, error) {
+			return client.Create(ctx, cj, metav1.CreateOptions{})
+		},
+		update: func(ctx context.Context, cj *batchv1.CronJob) (*batchv1.CronJob, error) {
+			return client.Update(ctx, cj, metav1.UpdateOptions{})
+		},
+		contentInSync: cronJobSpecInSync,
+		setContent:    func(desired, live *batchv1.CronJob) { live.Spec = desired.Spec },
 	}
 }
 
@@ -139,64 +234,6 @@ type foreignObjectError struct {
 func (e *foreignObjectError) Error() string {
 	return fmt.Sprintf("%s %s/%s already exists and is not controlled by this FittingJob; "+
 		"delete or rename it, or rename the FittingJob", e.kind.name, e.namespace, e.name)
-}
-
-// writes are the child writes of one sync, for its event (recordRepair).
-type writes struct {
-	creates, updates []string
-}
-
-// created and updated count and log a successful write, and pass err
-// through.
-func (w *writes) created(ctx context.Context, kind childKind, name string, err error) error {
-	if err == nil {
-		w.creates = append(w.creates, count(ctx, "create", kind, name))
-	}
-	return err
-}
-
-func (w *writes) updated(ctx context.Context, kind childKind, name string, err error) error {
-	if err == nil {
-		w.updates = append(w.updates, count(ctx, "update", kind, name))
-	}
-	return err
-}
-
-// count counts and logs one write, and names the child for the event.
-func count(ctx context.Context, verb string, kind childKind, name string) string {
-	metrics.ChildWrites.WithLabelValues(kind.name, verb).Inc()
-	klog.FromContext(ctx).V(1).Info("Wrote child", "verb", verb, "kind", kind.name, "name", name)
-	return kind.name + " " + name
-}
-
-// recordRepair records the child writes of a sync as one Normal event when
-// they repaired drift: the FittingJob's spec is the one its status has
-// already seen in sync, so a child was changed or deleted by someone else
-// and has been put back. Writes that carry out a new spec (the children of
-// a new FittingJob, an edit) are what the user asked for: the Ready
-// condition and observedGeneration record them, with no write of their
-// own. Events thus never add a write to what a user's change costs, and
-// stand out when something fights the controller.
-func (c *Controller) recordRepair(fj *ihpav1beta2.FittingJob, w *writes) {
-	if fj.Generation != fj.Status.ObservedGeneration {
-		return
-	}
-	var parts []string
-	if len(w.creates) > 0 {
-		parts = append(parts, "recreated "+strings.Join(w.creates, " and "))
-	}
-	if len(w.updates) > 0 {
-		parts = append(parts, "reverted "+strings.Join(w.updates, " and "))
-	}
-	if len(parts) == 0 {
-		return
-	}
-	reason := ihpav1beta2.EventReasonUpdated
-	if len(w.creates) > 0 {
-		reason = ihpav1beta2.EventReasonCreated
-	}
-	message := strings.Join(parts, "; ") + " to match the FittingJob"
-	c.recorder.Event(fj, corev1.EventTypeNormal, reason, strings.ToUpper(message[:1])+message[1:])
 }
 
 // controls reports whether the FittingJob may write child. It does when

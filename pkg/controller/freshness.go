@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -61,6 +62,10 @@ func forecastFresh(in freshness) (metav1.Condition, time.Time) {
 		}
 	}
 	if in.schedule == nil {
+		if errors.Is(in.scheduleErr, errNoSchedule) {
+			return cond(metav1.ConditionUnknown, ihpav1beta2.ReasonInvalidSchedule,
+				"No schedule is in force: the spec is invalid and the FittingJob has no CronJob (Ready says why)."), time.Time{}
+		}
 		return cond(metav1.ConditionUnknown, ihpav1beta2.ReasonInvalidSchedule,
 			fmt.Sprintf("The schedule in force cannot be used: %v", in.scheduleErr)), time.Time{}
 	}

@@ -3,7 +3,6 @@ package controller
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 	"time"
 
@@ -13,39 +12,6 @@ import (
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 )
-
-// byFittingJob indexes Jobs and Pods by the FittingJob their label names,
-// as "namespace/name".
-const byFittingJob = "fittingjob"
-
-func fittingJobOfRun(obj any) ([]string, error) {
-	run, ok := obj.(metav1.Object)
-	if !ok {
-		return nil, nil
-	}
-	name := run.GetLabels()[ihpav1beta2.FittingJobNameLabel]
-	if name == "" {
-		return nil, nil
-	}
-	return []string{run.GetNamespace() + "/" + name}, nil
-}
-
-// runs lists the Jobs of fj from the cache: those labelled with its name in
-// its namespace, created since fj was (a Job left over from an earlier
-// FittingJob of the same name is not one of its runs).
-func (c *Controller) runs(fj *ihpav1beta2.FittingJob) ([]*batchv1.Job, error) {
-	objs, err := c.runIndex.ByIndex(byFittingJob, fj.Namespace+"/"+fj.Name)
-	if err != nil {
-		return nil, err
-	}
-	var kept []*batchv1.Job
-	for _, obj := range objs {
-		if job, ok := obj.(*batchv1.Job); ok && !job.CreationTimestamp.Before(&fj.CreationTimestamp) {
-			kept = append(kept, job)
-		}
-	}
-	return kept, nil
-}
 
 // newestJob is the run started last: by creation time, then by name.
 func newestJob(jobs []*batchv1.Job) *batchv1.Job {
@@ -60,26 +26,6 @@ func newestJob(jobs []*batchv1.Job) *batchv1.Job {
 
 func runBefore(t1 time.Time, name1 string, t2 time.Time, name2 string) bool {
 	return t1.Before(t2) || (t1.Equal(t2) && name1 < name2)
-}
-
-// podsOf are the cached Pods that job controls, newest first.
-func (c *Controller) podsOf(job *batchv1.Job) ([]*corev1.Pod, error) {
-	objs, err := c.podIndex.ByIndex(byFittingJob, job.Namespace+"/"+job.Labels[ihpav1beta2.FittingJobNameLabel])
-	if err != nil {
-		return nil, err
-	}
-	var owned []*corev1.Pod
-	for _, obj := range objs {
-		if pod, ok := obj.(*corev1.Pod); ok {
-			if ref := metav1.GetControllerOf(pod); ref != nil && ref.UID == job.UID {
-				owned = append(owned, pod)
-			}
-		}
-	}
-	sort.Slice(owned, func(i, j int) bool {
-		return runBefore(owned[j].CreationTimestamp.Time, owned[j].Name, owned[i].CreationTimestamp.Time, owned[i].Name)
-	})
-	return owned, nil
 }
 
 // observeRun describes job as a LastRun. A Job's own failure condition

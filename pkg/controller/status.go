@@ -1,80 +1,211 @@
 package controller
 
 import (
-	"context"
+	"errors"
+	"fmt"
+	"time"
 
+	"github.com/robfig/cron/v3"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
-	"github.com/intelligent-hpa/fittingjob-controller/pkg/metrics"
 )
 
-// updateStatus records result in the Ready condition, then fresh (the
-// ForecastFresh condition), and writes the status when it differs from the
-// one stored, and only then: a sync that changes nothing writes nothing. A
-// Warning event accompanies each new failure.
-func (c *Controller) updateStatus(ctx context.Context, fj *ihpav1beta2.FittingJob, status *ihpav1beta2.FittingJobStatus, result outcome, fresh metav1.Condition) error {
-	condition := metav1.Condition{
-		Type:               ihpav1beta2.ConditionReady,
-		Status:             metav1.ConditionTrue,
-		Reason:             result.reason,
-		Message:            cut(result.message, maxConditionMessage),
-		ObservedGeneration: fj.Generation,
+// statusInputs are everything a FittingJob's status is computed from.
+type statusInputs struct {
+	fittingJob *ihpav1beta2.FittingJob
+	children   childrenResult
+	seen       *observed
+	now        time.Time
+	grace      time.Duration
+	// parse parses the schedule in force (scheduleCache.parse, which
+	// remembers what it parsed).
+	parse func(schedule string, timeZone *string) (cron.Schedule, error)
+}
+
+// nextStatus is what computeStatus makes of them.
+type nextStatus struct {
+	status ihpav1beta2.FittingJobStatus
+	// changed says whether status differs from the one recorded.
+	changed bool
+	// events say what the status newly records, to be recorded once it is.
+	events []event
+	// finished is the run the status newly records as finished, to count.
+	finished *ihpav1beta2.LastRun
+	// requeueAfter is when the status would change with time alone
+	// (zero: only an event can change it).
+	requeueAfter time.Duration
+}
+
+type event struct{ eventType, reason, message string }
+
+// errNoSchedule is why no schedule is in force: the spec is invalid and no
+// CronJob of the FittingJob's exists.
+var errNoSchedule = errors.New("no schedule is in force")
+
+// computeStatus computes a FittingJob's status: Ready from what the
+// children sync found, and from its runs the last run, the success and
+// schedule times and ForecastFresh; the events that go with what changed;
+// and when the status would change with time alone. It reads nothing but
+// its inputs.
+func computeStatus(in statusInputs) nextStatus {
+	fj, seen := in.fittingJob, in.seen
+	recorded := &fj.Status
+	status := recorded.DeepCopy()
+
+	// The CronJob in force: the one the sync verified or wrote, else the
+	// cached one the FittingJob controls (a sync that stopped before it
+	// leaves the old one running). Its schedule is the generator's; with
+	// none, the one the generator made for the CronJob the API server
+	// refused, which is the one the user asked for.
+	cronJob := in.children.cronJob
+	if cronJob != nil {
+		status.Schedule = cronJob.Spec.Schedule
+	} else if seen.cronJob != nil && controls(fj, seen.cronJob) {
+		cronJob = seen.cronJob
 	}
-	fresh.Message = cut(fresh.Message, maxConditionMessage)
-	if result.reason != ihpav1beta2.ReasonSynced {
-		condition.Status = metav1.ConditionFalse
-		if previous := meta.FindStatusCondition(fj.Status.Conditions, ihpav1beta2.ConditionReady); previous == nil ||
-			previous.Reason != condition.Reason || previous.Message != condition.Message {
-			c.recorder.Event(fj, corev1.EventTypeWarning, condition.Reason, condition.Message)
+	var scheduleSpec *batchv1.CronJobSpec
+	switch {
+	case cronJob != nil:
+		scheduleSpec = &cronJob.Spec
+	case in.children.desired != nil:
+		scheduleSpec = &in.children.desired.CronJob.Spec
+	}
+	var schedule cron.Schedule
+	scheduleErr := errNoSchedule
+	if scheduleSpec != nil {
+		schedule, scheduleErr = in.parse(scheduleSpec.Schedule, scheduleSpec.TimeZone)
+	}
+
+	var recheck time.Time
+	var observedRun *ihpav1beta2.LastRun
+	if job := seen.newest; job != nil {
+		var limit time.Duration
+		if schedule != nil {
+			limit, _ = periodAround(schedule, job.CreationTimestamp.Time)
+		}
+		limit = runLimit(job, limit)
+		observedRun = observeRun(job, seen.pods, in.now, limit)
+		if observedRun.Outcome == ihpav1beta2.RunRunning && observedRun.Reason == "" && limit > 0 {
+			recheck = job.CreationTimestamp.Add(limit)
 		}
 	}
-	meta.SetStatusCondition(&status.Conditions, condition)
+	status.LastRun = nextLastRun(recorded.LastRun, observedRun)
+	status.LastSuccessfulTime = lastSuccess(recorded.LastSuccessfulTime, cronJob, seen.jobs, in.now)
+	scheduled := cronJob
+	if scheduled != nil && activeJobNotSeen(scheduled, seen.jobs) {
+		// The CronJob has started a Job the cache has not seen yet; its
+		// event is on its way and brings the schedule time along with the
+		// run. Writing the time now would cost a write of its own.
+		scheduled = nil
+	}
+	status.LastScheduleTime = lastSchedule(recorded.LastScheduleTime, scheduled, seen.jobs, in.now)
+
+	fresh, flips := forecastFresh(freshness{
+		now:         in.now,
+		created:     fj.CreationTimestamp.Time,
+		schedule:    schedule,
+		scheduleErr: scheduleErr,
+		suspended:   scheduleSpec != nil && scheduleSpec.Suspend != nil && *scheduleSpec.Suspend,
+		grace:       in.grace,
+		lastSuccess: status.LastSuccessfulTime,
+		lastRun:     status.LastRun,
+		previous:    meta.FindStatusCondition(recorded.Conditions, ihpav1beta2.ConditionForecastFresh),
+	})
+	fresh.ObservedGeneration = fj.Generation
+	fresh.Message = cut(fresh.Message, maxConditionMessage)
+	if recheck.IsZero() || (!flips.IsZero() && flips.Before(recheck)) {
+		recheck = flips
+	}
+
+	ready := readyCondition(fj, in.children)
+	meta.SetStatusCondition(&status.Conditions, ready)
 	meta.SetStatusCondition(&status.Conditions, fresh)
 	status.ObservedGeneration = fj.Generation
 
-	if equality.Semantic.DeepEqual(&fj.Status, status) {
-		metrics.ObserveFittingJob(fj.Namespace, fj.Name, &fj.Status)
-		return nil
+	next := nextStatus{status: *status}
+	if !recheck.IsZero() {
+		next.requeueAfter = recheck.Sub(in.now)
 	}
-	updated := fj.DeepCopy()
-	updated.Status = *status
-	if _, err := c.ihpaClient.IhpaV1beta2().FittingJobs(fj.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{}); err != nil {
-		return err
+	if next.changed = !equality.Semantic.DeepEqual(recorded, status); next.changed {
+		next.events, next.finished = statusEvents(fj, in.children, ready, status)
 	}
-	metrics.StatusWrites.Inc()
-	// Only now that the transition is recorded: a failed write is retried
-	// from the old status, and a restarted controller finds the new one,
-	// so neither repeats an event or a count.
-	c.recordRunTransition(fj, &fj.Status, status)
-	metrics.ObserveFittingJob(fj.Namespace, fj.Name, status)
-	return nil
+	return next
 }
 
-// recordRunTransition records the events and counts of a run that the new
-// status shows finished and the recorded one did not: one Warning per
-// failed Job, and one Normal event when a run succeeds after failed or
-// stuck ones.
-func (c *Controller) recordRunTransition(fj *ihpav1beta2.FittingJob, recorded, status *ihpav1beta2.FittingJobStatus) {
+// readyCondition is the Ready condition of what the children sync found.
+func readyCondition(fj *ihpav1beta2.FittingJob, children childrenResult) metav1.Condition {
+	ready := metav1.Condition{
+		Type:               ihpav1beta2.ConditionReady,
+		Status:             metav1.ConditionTrue,
+		Reason:             children.reason,
+		Message:            cut(children.message, maxConditionMessage),
+		ObservedGeneration: fj.Generation,
+	}
+	if children.reason != ihpav1beta2.ReasonSynced {
+		ready.Status = metav1.ConditionFalse
+	}
+	return ready
+}
+
+// statusEvents are the events of a status that changed from fj's recorded
+// one: advice about a spec the status has not seen yet, a Warning for each
+// new failure to keep the children in sync, and for a run newly seen to
+// finish, a Warning when it failed or a Normal event when it succeeded
+// after failed or stuck ones. It also returns that run, to count.
+func statusEvents(fj *ihpav1beta2.FittingJob, children childrenResult, ready metav1.Condition, status *ihpav1beta2.FittingJobStatus) ([]event, *ihpav1beta2.LastRun) {
+	recorded := &fj.Status
+	var events []event
+	if fj.Generation != recorded.ObservedGeneration {
+		for _, warning := range children.warnings {
+			events = append(events, event{corev1.EventTypeWarning, ihpav1beta2.EventReasonSpecWarning, warning})
+		}
+	}
+	if ready.Status == metav1.ConditionFalse {
+		if previous := meta.FindStatusCondition(recorded.Conditions, ihpav1beta2.ConditionReady); previous == nil ||
+			previous.Reason != ready.Reason || previous.Message != ready.Message {
+			events = append(events, event{corev1.EventTypeWarning, ready.Reason, ready.Message})
+		}
+	}
+
 	run, before := status.LastRun, recorded.LastRun
 	if run == nil || run.Outcome == ihpav1beta2.RunRunning ||
 		(before != nil && before.JobName == run.JobName && before.Outcome == run.Outcome) {
-		return
+		return events, nil
 	}
-	metrics.CountRun(fj.Namespace, fj.Name, run.Outcome)
 	switch run.Outcome {
 	case ihpav1beta2.RunFailed:
-		c.recorder.Eventf(fj, corev1.EventTypeWarning, ihpav1beta2.EventReasonFitFailed,
-			"Job %s failed: %s: %s", run.JobName, run.Reason, run.Message)
+		events = append(events, event{corev1.EventTypeWarning, ihpav1beta2.EventReasonFitFailed,
+			fmt.Sprintf("Job %s failed: %s: %s", run.JobName, run.Reason, run.Message)})
 	case ihpav1beta2.RunSucceeded:
 		if fresh := meta.FindStatusCondition(recorded.Conditions, ihpav1beta2.ConditionForecastFresh); fresh != nil &&
 			fresh.Status == metav1.ConditionFalse &&
 			(fresh.Reason == ihpav1beta2.ReasonFitFailed || fresh.Reason == ihpav1beta2.ReasonFitStuck) {
-			c.recorder.Eventf(fj, corev1.EventTypeNormal, ihpav1beta2.EventReasonFitRecovered,
-				"Job %s succeeded after failed or stuck runs", run.JobName)
+			events = append(events, event{corev1.EventTypeNormal, ihpav1beta2.EventReasonFitRecovered,
+				fmt.Sprintf("Job %s succeeded after failed or stuck runs", run.JobName)})
 		}
 	}
+	return events, run
+}
+
+// activeJobNotSeen reports whether cronJob lists an active Job that is not
+// among jobs, the FittingJob's runs in the cache.
+func activeJobNotSeen(cronJob *batchv1.CronJob, jobs []*batchv1.Job) bool {
+	for _, ref := range cronJob.Status.Active {
+		seen := false
+		for _, job := range jobs {
+			if job.Name == ref.Name {
+				seen = true
+				break
+			}
+		}
+		if !seen {
+			return true
+		}
+	}
+	return false
 }

@@ -3,17 +3,13 @@ package controller
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
-	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
-	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/metrics"
 )
 
@@ -21,26 +17,22 @@ import (
 // exists or is being deleted.
 const resultGone = "Gone"
 
-// outcome is what syncing a FittingJob's children found, as its Ready
-// condition reports it.
-type outcome struct {
-	reason  string
-	message string
-	// retry is set when a retry with backoff may help. Invalid input and
-	// foreign objects wait for a change instead.
-	retry error
-	// cronJob is the CronJob as last returned by the API server, or as
-	// cached when it was already in sync; nil when the sync stopped
-	// before it.
-	cronJob *batchv1.CronJob
-}
-
-// sync brings the children of the FittingJob named by key in line with it,
-// then records in its status how that went and how its runs go. It returns
-// an error only for what a retry can fix, and, when the status would
-// change with time alone (a fresh forecast goes overdue, a run goes on too
-// long), how long until then: the worker syncs the key again at that time,
-// without waiting for an event or a resync.
+// sync brings the FittingJob named by key in line, in one pass:
+//
+//  1. observe: read the FittingJob, its cached children and its runs
+//     from the listers (observe.go);
+//  2. children: make the ConfigMap and CronJob match what the generator
+//     makes of the FittingJob, writing only what differs (children.go);
+//  3. compute: the status, the events and when to look again, a pure
+//     function of the FittingJob, what the children sync did, its runs
+//     and the time (status.go);
+//  4. write the status if it changed, then emit the events and metrics
+//     (emit.go).
+//
+// It returns an error only for what a retry can fix, and, when the status
+// would change with time alone (a fresh forecast goes overdue, a run goes
+// on too long), how long until then: the worker syncs the key again at
+// that time.
 func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (requeueAfter time.Duration, err error) {
 	logger := klog.FromContext(ctx).WithValues("fittingJob", key)
 	ctx = klog.NewContext(ctx, logger)
@@ -57,75 +49,36 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (requeueAft
 	if err != nil {
 		return 0, err
 	}
+	seen, err := c.observe(fj)
+	if err != nil {
+		return 0, err
+	}
 
-	result := c.syncChildren(ctx, fj)
-	metrics.Syncs.WithLabelValues(result.reason).Inc()
-	if apierrors.IsConflict(result.retry) {
+	children := c.syncChildren(ctx, fj, seen)
+	c.emitChildren(ctx, fj, children)
+	metrics.Syncs.WithLabelValues(children.reason).Inc()
+	if apierrors.IsConflict(children.retry) {
 		// HTTP 409: someone wrote a child since the cache saw it. The
 		// retry, from a fresher cache, will do; not worth a status write
 		// and an event.
-		logger.V(1).Info("Child changed under the sync, retrying", "err", result.retry)
-		return 0, result.retry
+		logger.V(1).Info("Child changed under the sync, retrying", "err", children.retry)
+		return 0, children.retry
 	}
-	if result.reason != ihpav1beta2.ReasonSynced {
-		logger.V(1).Info("FittingJob is not in sync", "reason", result.reason, "message", result.message)
-	}
-
-	status := fj.Status.DeepCopy()
-	if result.cronJob != nil {
-		status.Schedule = result.cronJob.Spec.Schedule
-	}
-	fresh, recheck, err := c.syncRuns(fj, status, result.cronJob)
-	if err != nil {
-		return 0, errors.Join(result.retry, err)
-	}
-	if err := c.updateStatus(ctx, fj, status, result, fresh); err != nil {
-		return 0, errors.Join(result.retry, err)
-	}
-	if !recheck.IsZero() {
-		requeueAfter = recheck.Sub(c.clock.Now())
-	}
-	return requeueAfter, result.retry
-}
-
-// syncChildren makes fj's ConfigMap, then the CronJob that mounts it,
-// match what the generator makes of fj, and records an event when that
-// repaired drift. Children verified in sync since fj last changed are not compared
-// again (verified.go).
-func (c *Controller) syncChildren(ctx context.Context, fj *ihpav1beta2.FittingJob) outcome {
-	if cronJob, ok := c.stillInSync(fj); ok {
-		return inSync(fj, cronJob)
+	if children.reason != ihpav1beta2.ReasonSynced {
+		logger.V(1).Info("FittingJob is not in sync", "reason", children.reason, "message", children.message)
 	}
 
-	desired, errs := generator.Desired(fj)
-	if len(errs) > 0 {
-		return outcome{reason: ihpav1beta2.ReasonInvalidSpec, message: errs.ToAggregate().Error()}
+	next := computeStatus(statusInputs{
+		fittingJob: fj,
+		children:   children,
+		seen:       seen,
+		now:        c.clock.Now(),
+		grace:      c.grace,
+		parse:      c.schedules.parse,
+	})
+	if err := c.writeStatus(ctx, fj, next); err != nil {
+		return 0, errors.Join(children.retry, err)
 	}
-	if fj.Generation != fj.Status.ObservedGeneration {
-		// Advice about the spec, once per generation rather than per sync.
-		for _, warning := range generator.Warnings(fj) {
-			c.recorder.Event(fj, corev1.EventTypeWarning, ihpav1beta2.EventReasonSpecWarning, warning)
-		}
-	}
-
-	var written writes
-	defer c.recordRepair(fj, &written)
-	configMap, err := c.syncConfigMap(ctx, fj, desired.ConfigMap, &written)
-	if err != nil {
-		return childFailure(configMapKind, err)
-	}
-	cronJob, err := c.syncCronJob(ctx, fj, desired.CronJob, &written)
-	if err != nil {
-		return childFailure(cronJobKind, err)
-	}
-	c.verified.remember(fj, configMap, cronJob)
-	return inSync(fj, cronJob)
-}
-
-func inSync(fj *ihpav1beta2.FittingJob, cronJob *batchv1.CronJob) outcome {
-	return outcome{
-		reason:  ihpav1beta2.ReasonSynced,
-		message: fmt.Sprintf("ConfigMap %s and CronJob %s are in sync", generator.ConfigMapName(fj), cronJob.Name),
-		cronJob: cronJob,
-	}
+	c.emitStatus(fj, next)
+	return next.requeueAfter, children.retry
 }

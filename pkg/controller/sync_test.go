@@ -385,7 +385,17 @@ func TestSyncReportsAnInvalidSpecWithoutWriting(t *testing.T) {
 		t.Fatal("the fixture should be invalid")
 	}
 	message := errs.ToAggregate().Error()
-	checkActions(t, []core.Action{updateStatusAction(withReady(fj, ihpav1beta2.ReasonInvalidSpec, message))}, actions)
+	want := withReady(fj, ihpav1beta2.ReasonInvalidSpec, message)
+	// Nothing runs: no CronJob was ever made, and the spec has no
+	// schedule the controller could read.
+	want.Status.Conditions[1] = metav1.Condition{
+		Type:               ihpav1beta2.ConditionForecastFresh,
+		Status:             metav1.ConditionUnknown,
+		Reason:             ihpav1beta2.ReasonInvalidSchedule,
+		Message:            "No schedule is in force: the spec is invalid and the FittingJob has no CronJob (Ready says why).",
+		ObservedGeneration: fj.Generation,
+	}
+	checkActions(t, []core.Action{updateStatusAction(want)}, actions)
 	checkEvents(t, []string{"Warning InvalidSpec " + message}, f.events())
 }
 

@@ -70,25 +70,22 @@ func (s *verifiedSet) forget(key cache.ObjectName) {
 	delete(s.m, key)
 }
 
-// stillInSync returns fj's cached CronJob if both children are the
+// stillInSync reports whether fj's cached children, as seen, are the
 // versions last verified in sync with fj's spec. Otherwise it forgets
 // them: the sync about to run verifies again.
-func (c *Controller) stillInSync(fj *ihpav1beta2.FittingJob) (*batchv1.CronJob, bool) {
+func (c *Controller) stillInSync(fj *ihpav1beta2.FittingJob, seen *observed) bool {
 	key := cache.MetaObjectToName(fj)
 	verified, ok := c.verified.get(key)
 	if !ok {
-		return nil, false
+		return false
 	}
-	if verified.uid == fj.UID && verified.generation == fj.Generation {
-		configMap, cmErr := c.configMaps.ConfigMaps(fj.Namespace).Get(generator.ConfigMapName(fj))
-		cronJob, cjErr := c.cronJobs.CronJobs(fj.Namespace).Get(generator.CronJobName(fj))
-		if cmErr == nil && cjErr == nil &&
-			configMap.ResourceVersion == verified.configMap && cronJob.ResourceVersion == verified.cronJob {
-			return cronJob, true
-		}
+	if verified.uid == fj.UID && verified.generation == fj.Generation &&
+		seen.configMap != nil && seen.cronJob != nil &&
+		seen.configMap.ResourceVersion == verified.configMap && seen.cronJob.ResourceVersion == verified.cronJob {
+		return true
 	}
 	c.verified.forget(key)
-	return nil, false
+	return false
 }
 
 // isVerifiedVersion reports whether child, a ConfigMap or CronJob, is the
