@@ -127,7 +127,7 @@ func (o *observer) apply(t watch.EventType, obj runtime.Object) string {
 		s.ready = !gone && obj.Spec.Image == o.image && ready(obj)
 		s.wantConfig, s.wantHash = "", ""
 		if want, err := desired(obj); err == nil && !gone {
-			s.wantConfig, s.wantHash = want.ConfigMap.Data[configKey], want.CronJob.Annotations[generator.SpecHashAnnotation]
+			s.wantConfig, s.wantHash = want.ConfigMap.Data[configKey], want.CronJob.Annotations[ihpav1beta2.SpecHashAnnotation]
 		}
 	case *corev1.ConfigMap:
 		owner, ok := generator.OwnerOf(obj)
@@ -147,7 +147,7 @@ func (o *observer) apply(t watch.EventType, obj runtime.Object) string {
 		kind, s = "CronJob", o.entry(owner)
 		s.haveHash = ""
 		if !gone {
-			s.haveHash = obj.Annotations[generator.SpecHashAnnotation]
+			s.haveHash = obj.Annotations[ihpav1beta2.SpecHashAnnotation]
 		}
 	default:
 		return fmt.Sprintf("%T", obj)

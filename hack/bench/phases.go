@@ -10,6 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
+
+	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 )
 
 // convergenceTargets are issue 12's: time within 5 % of the floor, the
@@ -187,7 +189,7 @@ func (b *bench) memory() phase {
 		}
 		return r
 	}
-	labelled := map[string]string{generator.ManagedByLabel: generator.ManagedByValue}
+	labelled := map[string]string{ihpav1beta2.ManagedByLabel: ihpav1beta2.ManagedByValue}
 	return phase{
 		runs: []run{
 			memoryRun("memory/baseline", "", nil, &base),

@@ -236,16 +236,20 @@ func (e *foreignObjectError) Error() string {
 		"delete or rename it, or rename the FittingJob", e.kind.name, e.namespace, e.name)
 }
 
-// controls reports whether the FittingJob may write child. It does when
-// child's controller reference names it (by UID), and also when child has no
-// controller at all but carries the managed-by label: the controller made it
-// and somebody removed the reference, which sync then restores. An object
-// without the label, or controlled by anything else, is never touched.
+// controls reports whether the FittingJob may write child: child belongs
+// to it (generator.OwnerOf, the one rule of whose a child is) and, when
+// child has a controller reference, that reference names fj by UID, not
+// an earlier FittingJob of the same name. A child with no controller that
+// carries the managed-by label is the controller's own whose reference
+// somebody removed: sync restores it. An object without the label, or
+// controlled by anything else, is never touched.
 func controls(fj *ihpav1beta2.FittingJob, child metav1.Object) bool {
-	if ref := metav1.GetControllerOf(child); ref != nil {
-		return ref.UID == fj.UID
+	owner, ok := generator.OwnerOf(child)
+	if !ok || owner != fj.Name {
+		return false
 	}
-	return child.GetLabels()[generator.ManagedByLabel] == generator.ManagedByValue
+	ref := metav1.GetControllerOf(child)
+	return ref == nil || ref.UID == fj.UID
 }
 
 // metaInSync reports whether live carries desired's labels, annotations and

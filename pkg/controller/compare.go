@@ -9,7 +9,7 @@ import (
 // of the desired one, whatever the API server added by defaulting, and
 // whether it is still the spec the desired one was made from: a live
 // CronJob that covers a smaller desired spec (a field the FittingJob no
-// longer sets) carries the old spec's hash (generator.SpecHashAnnotation,
+// longer sets) carries the old spec's hash (ihpav1beta2.SpecHashAnnotation,
 // compared with the other annotations by metaInSync).
 func cronJobSpecInSync(desired, live *batchv1.CronJob) bool {
 	want, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&desired.Spec)

@@ -29,11 +29,13 @@ import (
 	clientset "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned"
 	ihpainformers "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/informers/externalversions/ihpa/v1beta2"
 	ihpalisters "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/listers/ihpa/v1beta2"
+
+	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 )
 
 // Name is the controller's name: the workqueue's (and so its metrics'), and
 // the source of the events it records.
-const Name = "fittingjob-controller"
+const Name = ihpav1beta2.ControllerName
 
 // Controller reconciles FittingJobs with their ConfigMaps and CronJobs.
 type Controller struct {

@@ -28,7 +28,7 @@ func queued(c *Controller) []cache.ObjectName {
 func TestChildEventsMapToTheOwningFittingJob(t *testing.T) {
 	fj := newFittingJob("web")
 	owned := metav1.ObjectMeta{Namespace: "default", Name: "web-config", OwnerReferences: []metav1.OwnerReference{generator.OwnerReference(fj)}}
-	labelled := map[string]string{generator.ManagedByLabel: generator.ManagedByValue}
+	labelled := map[string]string{ihpav1beta2.ManagedByLabel: ihpav1beta2.ManagedByValue}
 	webKey := []cache.ObjectName{{Namespace: "default", Name: "web"}}
 
 	tests := map[string]struct {
@@ -77,7 +77,7 @@ func TestChildEventsMapToTheOwningFittingJob(t *testing.T) {
 
 func TestChildAddsAreQueuedOnlyWithoutAController(t *testing.T) {
 	fj := newFittingJob("web")
-	labelled := map[string]string{generator.ManagedByLabel: generator.ManagedByValue}
+	labelled := map[string]string{ihpav1beta2.ManagedByLabel: ihpav1beta2.ManagedByValue}
 	tests := map[string]struct {
 		obj      any
 		enqueued bool

@@ -7,12 +7,14 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
+
+	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 )
 
 // ManagedBySelector restricts a ConfigMap, CronJob, Job or Pod informer to
 // the controller's own objects (informers.WithTweakListOptions).
 func ManagedBySelector(options *metav1.ListOptions) {
-	options.LabelSelector = labels.Set{generator.ManagedByLabel: generator.ManagedByValue}.String()
+	options.LabelSelector = labels.Set{ihpav1beta2.ManagedByLabel: ihpav1beta2.ManagedByValue}.String()
 }
 
 // The informers' transforms keep of each object only what the controller

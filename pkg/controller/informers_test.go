@@ -25,7 +25,7 @@ func TestCachedObjectsDropWhatIsNeverRead(t *testing.T) {
 	meta := func() metav1.ObjectMeta {
 		return metav1.ObjectMeta{
 			Name:          "web-config",
-			Labels:        map[string]string{generator.ManagedByLabel: generator.ManagedByValue},
+			Labels:        map[string]string{ihpav1beta2.ManagedByLabel: ihpav1beta2.ManagedByValue},
 			Annotations:   map[string]string{corev1.LastAppliedConfigAnnotation: "{...}", "team": "a"},
 			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}},
 		}
@@ -105,7 +105,7 @@ func hostileConfigMap(name string, controller *metav1.OwnerReference) *corev1.Co
 	return &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: "tenant", Name: name,
-			Labels:          map[string]string{generator.ManagedByLabel: generator.ManagedByValue},
+			Labels:          map[string]string{ihpav1beta2.ManagedByLabel: ihpav1beta2.ManagedByValue},
 			Annotations:     map[string]string{"big": strings.Repeat("a", 200*1024)},
 			OwnerReferences: []metav1.OwnerReference{*controller},
 		},

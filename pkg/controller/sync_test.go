@@ -151,7 +151,7 @@ func TestSyncRevertsDrift(t *testing.T) {
 		},
 		"CronJob spec hash annotation removed": {
 			drift: func(_ *ihpav1beta2.FittingJob, _ *corev1.ConfigMap, cj *batchv1.CronJob) {
-				delete(cj.Annotations, generator.SpecHashAnnotation)
+				delete(cj.Annotations, ihpav1beta2.SpecHashAnnotation)
 			},
 			want: restoredCronJob(t),
 		},
@@ -168,7 +168,7 @@ func TestSyncRevertsDrift(t *testing.T) {
 				cj.Spec.JobTemplate.Spec.Template.Spec.NodeSelector = map[string]string{"pool": "batch"}
 				withNodeSelector := fj.DeepCopy()
 				withNodeSelector.Spec.NodeSelector = map[string]string{"pool": "batch"}
-				cj.Annotations[generator.SpecHashAnnotation] = desiredCronJob(t, withNodeSelector).Annotations[generator.SpecHashAnnotation]
+				cj.Annotations[ihpav1beta2.SpecHashAnnotation] = desiredCronJob(t, withNodeSelector).Annotations[ihpav1beta2.SpecHashAnnotation]
 			},
 			want: restoredCronJob(t),
 		},
@@ -274,7 +274,7 @@ func TestSyncRecreatesADeletedChild(t *testing.T) {
 func TestSyncRestoresAChildMissingFromTheCache(t *testing.T) {
 	for name, labels := range map[string]map[string]string{
 		"label removed":                  nil,
-		"label changed to another owner": {generator.ManagedByLabel: "someone-else"},
+		"label changed to another owner": {ihpav1beta2.ManagedByLabel: "someone-else"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t)
@@ -327,7 +327,7 @@ func TestSyncRefusesObjectsItDoesNotControl(t *testing.T) {
 		"ConfigMap controlled by another object, with our label": {
 			configMaps: []*corev1.ConfigMap{{ObjectMeta: metav1.ObjectMeta{
 				Namespace: "default", Name: "web-config",
-				Labels:          map[string]string{generator.ManagedByLabel: generator.ManagedByValue},
+				Labels:          map[string]string{ihpav1beta2.ManagedByLabel: ihpav1beta2.ManagedByValue},
 				OwnerReferences: []metav1.OwnerReference{foreignOwner},
 			}}},
 			reason: ihpav1beta2.ReasonConfigMapConflict, object: "ConfigMap default/web-config",

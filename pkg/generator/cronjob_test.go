@@ -91,7 +91,7 @@ func TestCronJobRich(t *testing.T) {
 			}},
 		},
 	}
-	want.Annotations = map[string]string{SpecHashAnnotation: specHash(&want.Spec)}
+	want.Annotations = map[string]string{ihpav1beta2.SpecHashAnnotation: specHash(&want.Spec)}
 	if diff := cmp.Diff(want, desired(t, fj).CronJob); diff != "" {
 		t.Errorf("CronJob (-want +got):\n%s", diff)
 	}
@@ -130,7 +130,7 @@ func TestCronJobMinimal(t *testing.T) {
 			}},
 		},
 	}
-	want.Annotations = map[string]string{SpecHashAnnotation: specHash(&want.Spec)}
+	want.Annotations = map[string]string{ihpav1beta2.SpecHashAnnotation: specHash(&want.Spec)}
 	if diff := cmp.Diff(want, desired(t, fj).CronJob); diff != "" {
 		t.Errorf("CronJob (-want +got):\n%s", diff)
 	}

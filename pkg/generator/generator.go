@@ -32,12 +32,6 @@ const (
 	// ContainerName is the name of the only container of the fitting Pod.
 	ContainerName = "fittingjob"
 
-	// ManagedByLabel marks the children, so that the controller's informers
-	// watch only its own ConfigMaps and CronJobs.
-	ManagedByLabel = "app.kubernetes.io/managed-by"
-	// ManagedByValue is the value of ManagedByLabel on every child.
-	ManagedByValue = "fittingjob-controller"
-
 	// configMapSuffix turns a FittingJob's name into its ConfigMap's.
 	configMapSuffix = "-config"
 )
@@ -46,7 +40,7 @@ const (
 // what the controller writes.
 type Children struct {
 	ConfigMap *corev1.ConfigMap
-	// CronJob carries SpecHashAnnotation.
+	// CronJob carries ihpav1beta2.SpecHashAnnotation.
 	CronJob *batchv1.CronJob
 }
 
@@ -105,7 +99,7 @@ func OwnerOf(child metav1.Object) (string, bool) {
 		}
 		return ref.Name, true
 	}
-	if child.GetLabels()[ManagedByLabel] != ManagedByValue {
+	if child.GetLabels()[ihpav1beta2.ManagedByLabel] != ihpav1beta2.ManagedByValue {
 		return "", false
 	}
 	switch child.(type) {
@@ -128,7 +122,7 @@ func OwnerReference(fj *ihpav1beta2.FittingJob) metav1.OwnerReference {
 // FittingJob's name, so that each maps back to its FittingJob.
 func RunLabels(fj *ihpav1beta2.FittingJob) map[string]string {
 	return map[string]string{
-		ManagedByLabel:                  ManagedByValue,
+		ihpav1beta2.ManagedByLabel:      ihpav1beta2.ManagedByValue,
 		ihpav1beta2.FittingJobNameLabel: fj.Name,
 	}
 }
@@ -141,7 +135,7 @@ func childMeta(fj *ihpav1beta2.FittingJob, name string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{
 		Name:            name,
 		Namespace:       fj.Namespace,
-		Labels:          map[string]string{ManagedByLabel: ManagedByValue},
+		Labels:          map[string]string{ihpav1beta2.ManagedByLabel: ihpav1beta2.ManagedByValue},
 		OwnerReferences: []metav1.OwnerReference{OwnerReference(fj)},
 	}
 }

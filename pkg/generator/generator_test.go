@@ -188,7 +188,7 @@ func TestChildrenMetadata(t *testing.T) {
 		annotations map[string]string
 	}{
 		{"ConfigMap", cm.ObjectMeta, "ihpa-web-cpu-config", nil},
-		{"CronJob", cj.ObjectMeta, "ihpa-web-cpu", map[string]string{SpecHashAnnotation: specHash(&cj.Spec)}},
+		{"CronJob", cj.ObjectMeta, "ihpa-web-cpu", map[string]string{ihpav1beta2.SpecHashAnnotation: specHash(&cj.Spec)}},
 	} {
 		want := metav1.ObjectMeta{
 			Name:            tc.want,

@@ -6,10 +6,12 @@ import (
 	"hash/fnv"
 
 	batchv1 "k8s.io/api/batch/v1"
+
+	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 )
 
-// SpecHashAnnotation records, on the CronJob, a hash of the spec the
-// generator made for it.
+// withSpecHash annotates cj, which has no annotations yet, with the hash of
+// its spec (ihpav1beta2.SpecHashAnnotation).
 //
 // A CronJob read back from the API server carries many fields the generator
 // never set (the server defaults them), so the controller compares the
@@ -19,12 +21,8 @@ import (
 // smaller desired spec. The hash catches exactly that, as the Deployment
 // controller's pod-template-hash does for ReplicaSets. Changing what is
 // hashed rewrites every CronJob once, so the value is pinned by a test.
-const SpecHashAnnotation = "ihpa.ake.cyberagent.co.jp/spec-hash"
-
-// withSpecHash annotates cj, which has no annotations yet, with the hash of
-// its spec.
 func withSpecHash(cj *batchv1.CronJob) *batchv1.CronJob {
-	cj.Annotations = map[string]string{SpecHashAnnotation: specHash(&cj.Spec)}
+	cj.Annotations = map[string]string{ihpav1beta2.SpecHashAnnotation: specHash(&cj.Spec)}
 	return cj
 }
 

@@ -20,7 +20,7 @@ func TestSpecHashIsPinned(t *testing.T) {
 			Provider: ihpav1beta2.Provider{Prometheus: &ihpav1beta2.PrometheusProvider{URL: "http://p"}},
 		},
 	}
-	if got, want := desired(t, fj).CronJob.Annotations[SpecHashAnnotation], "a0f6fe052bc13ed5"; got != want {
+	if got, want := desired(t, fj).CronJob.Annotations[ihpav1beta2.SpecHashAnnotation], "a0f6fe052bc13ed5"; got != want {
 		t.Errorf("spec hash = %q, want %q", got, want)
 	}
 }
@@ -30,9 +30,9 @@ func TestSpecHashIsPinned(t *testing.T) {
 // spec; only the hash tells them apart.
 func TestSpecHashSeesRemovedFields(t *testing.T) {
 	fj := richFixture()
-	with := desired(t, fj).CronJob.Annotations[SpecHashAnnotation]
+	with := desired(t, fj).CronJob.Annotations[ihpav1beta2.SpecHashAnnotation]
 	fj.Spec.NodeSelector = nil
-	if without := desired(t, fj).CronJob.Annotations[SpecHashAnnotation]; without == with {
+	if without := desired(t, fj).CronJob.Annotations[ihpav1beta2.SpecHashAnnotation]; without == with {
 		t.Errorf("removing the nodeSelector left the spec hash at %q", with)
 	}
 }

@@ -457,7 +457,7 @@ func TestFaultOversizedCustomConfig(t *testing.T) {
 
 // managedBy lists the controller's children.
 func managedBy() metav1.ListOptions {
-	return metav1.ListOptions{LabelSelector: generator.ManagedByLabel + "=" + generator.ManagedByValue}
+	return metav1.ListOptions{LabelSelector: ihpav1beta2.ManagedByLabel + "=" + ihpav1beta2.ManagedByValue}
 }
 
 // isReady reports whether fj is Ready (Synced) for its current generation.

@@ -8,6 +8,7 @@ import (
 	// The JSON log format of --logging-format=json.
 	_ "k8s.io/component-base/logs/json/register"
 
+	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/version"
 )
 
@@ -64,4 +65,4 @@ func Parse(fs *pflag.FlagSet, args []string) (*CommandLine, error) {
 // VersionString is what --version prints.
 func VersionString() string { return version.String(programName) }
 
-const programName = "fittingjob-controller"
+const programName = ihpav1beta2.ControllerName

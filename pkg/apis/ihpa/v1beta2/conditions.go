@@ -1,11 +1,5 @@
 package v1beta2
 
-// FittingJobNameLabel names the FittingJob on the Jobs and Pods of its
-// runs (the CronJob's job template and Pod template carry it), so that
-// `kubectl logs -l ihpa.ake.cyberagent.co.jp/fittingjob=NAME` finds a
-// fit's Pods and the controller maps a Job or Pod to its FittingJob.
-const FittingJobNameLabel = "ihpa.ake.cyberagent.co.jp/fittingjob"
-
 // Kind is the GroupVersionKind of FittingJob: typed clients and listers
 // return objects without TypeMeta, so owner references and events take it
 // from here.
