@@ -12,6 +12,22 @@ import (
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/metrics"
 )
 
+// conclude ends a sync: it emits what the children sync did, then, given
+// the next status, writes it when it changed and emits what it newly
+// records. next is nil when the sync ends before the status (a write
+// conflict, retried).
+func (c *Controller) conclude(ctx context.Context, fj *ihpav1beta2.FittingJob, children childrenResult, next *nextStatus) error {
+	c.emitChildren(ctx, fj, children)
+	if next == nil {
+		return nil
+	}
+	if err := c.writeStatus(ctx, fj, *next); err != nil {
+		return err
+	}
+	c.emitStatus(fj, *next)
+	return nil
+}
+
 // emitChildren logs and counts the child writes of a sync, and records
 // them as one Normal event when they repaired drift: the FittingJob's spec
 // is the one its status has already seen in sync, so a child was changed

@@ -26,8 +26,8 @@ const resultGone = "Gone"
 //  3. compute: the status, the events and when to look again, a pure
 //     function of the FittingJob, what the children sync did, its runs
 //     and the time (status.go);
-//  4. write the status if it changed, then emit the events and metrics
-//     (emit.go).
+//  4. conclude: write the status if it changed, then emit the events and
+//     metrics of the whole sync, once (emit.go).
 //
 // It returns an error only for what a retry can fix, and, when the status
 // would change with time alone (a fresh forecast goes overdue, a run goes
@@ -55,13 +55,13 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (requeueAft
 	}
 
 	children := c.syncChildren(ctx, fj, seen)
-	c.emitChildren(ctx, fj, children)
 	metrics.Syncs.WithLabelValues(children.reason).Inc()
 	if apierrors.IsConflict(children.retry) {
 		// HTTP 409: someone wrote a child since the cache saw it. The
 		// retry, from a fresher cache, will do; not worth a status write
 		// and an event.
 		logger.V(1).Info("Child changed under the sync, retrying", "err", children.retry)
+		c.conclude(ctx, fj, children, nil)
 		return 0, children.retry
 	}
 	if children.reason != ihpav1beta2.ReasonSynced {
@@ -76,9 +76,8 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (requeueAft
 		grace:      c.grace,
 		parse:      c.schedules.parse,
 	})
-	if err := c.writeStatus(ctx, fj, next); err != nil {
+	if err := c.conclude(ctx, fj, children, &next); err != nil {
 		return 0, errors.Join(children.retry, err)
 	}
-	c.emitStatus(fj, next)
 	return next.requeueAfter, children.retry
 }
