@@ -151,7 +151,7 @@ func TestScheduleFollowsExecuteOnAndKeepsItsMinute(t *testing.T) {
 	rc.stop()
 	forgetSyncs(ns, fj.Name)
 	startController(t, ns)
-	time.Sleep(3 * time.Second) // several resyncs
+	waitForResyncs(t, ns, 3)
 	checkSynced(t, "after a restart", ns, fj.Name)
 	if after := getCronJob(t, ns, fj.Name); after.Spec.Schedule != want || after.ResourceVersion != cj.ResourceVersion {
 		t.Errorf("after a restart: schedule %q (resourceVersion %s), want %q unchanged (%s)",
@@ -176,17 +176,15 @@ func TestSteadyStateWritesNothing(t *testing.T) {
 	before := resourceVersions(t, ns)
 
 	sent := rc.requests.settle(t)
-	syncs := syncCount(t)
-	time.Sleep(3500 * time.Millisecond) // three resync periods
+	waitForResyncs(t, ns, 3)
 	if writes := rc.requests.mutatingSince(sent); len(writes) > 0 {
 		t.Errorf("mutating requests over three resyncs: %v", writes)
 	}
-	checkResynced(t, "over three resyncs", syncs, 2*len(names)) // at least two of them
 	rc.stop()
 
 	forgetSyncs(ns, names...)
 	rc = startController(t, ns)
-	time.Sleep(3500 * time.Millisecond)
+	waitForResyncs(t, ns, 3)
 	if writes := rc.requests.mutatingSince(0); len(writes) > 0 {
 		t.Errorf("mutating requests after a restart: %v", writes)
 	}
@@ -353,7 +351,7 @@ func TestObjectsItDoesNotControlAreLeftAlone(t *testing.T) {
 	// No hot loop: over three resyncs nothing is written, the status
 	// included, and the foreign ConfigMap is untouched.
 	sent := rc.requests.settle(t)
-	time.Sleep(3500 * time.Millisecond)
+	waitForResyncs(t, ns, 3)
 	if writes := rc.requests.mutatingSince(sent); len(writes) > 0 {
 		t.Errorf("mutating requests while in conflict: %v", writes)
 	}

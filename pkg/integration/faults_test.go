@@ -252,7 +252,7 @@ func TestFaultConflictingWriter(t *testing.T) {
 
 	// Then nothing at all over three resync periods.
 	cj := getCronJob(t, ns, fj.Name)
-	time.Sleep(3500 * time.Millisecond)
+	waitForResyncs(t, ns, 3)
 	if writes := rc.requests.mutatingSince(settled); len(writes) > 0 {
 		t.Errorf("mutating requests after the writer stopped and the controller settled: %v", writes)
 	}
@@ -410,7 +410,7 @@ func TestFaultOversizedCustomConfig(t *testing.T) {
 		}
 
 		sent := rc.requests.settle(t)
-		time.Sleep(3500 * time.Millisecond) // three resyncs
+		waitForResyncs(t, ns, 3)
 		if writes := rc.requests.mutatingSince(sent); len(writes) > 0 {
 			t.Errorf("mutating requests over three resyncs of an invalid FittingJob: %v", writes)
 		}

@@ -289,13 +289,13 @@ func TestAFailingFitIsReportedOnce(t *testing.T) {
 
 	// Resyncs and a restart neither write nor repeat the event.
 	sent := rc.requests.settle(t)
-	time.Sleep(3500 * time.Millisecond)
+	waitForResyncs(t, ns, 3)
 	if writes := rc.requests.mutatingSince(sent); len(writes) > 0 {
 		t.Errorf("mutating requests over three resyncs after the failure: %v", writes)
 	}
 	rc.stop()
 	rc = startController(t, ns)
-	time.Sleep(3500 * time.Millisecond)
+	waitForResyncs(t, ns, 3)
 	if writes := rc.requests.mutatingSince(0); len(writes) > 0 {
 		t.Errorf("mutating requests after a restart: %v", writes)
 	}
@@ -340,7 +340,7 @@ func TestStuckRunsAreReported(t *testing.T) {
 				t.Errorf("lastRun = %+v, want Running, stuck with reason %s and a message", run, tc.reason)
 			}
 			rc.requests.settle(t)
-			time.Sleep(3500 * time.Millisecond)
+			waitForResyncs(t, ns, 3)
 			writes, refused := log.writes()
 			if writes-before > 2 {
 				t.Errorf("%d status writes for a run that started and got stuck, want at most 2", writes-before)
@@ -373,7 +373,7 @@ func TestManualRunsCountAsSuccesses(t *testing.T) {
 
 	// Steady state after a run: nothing written.
 	sent := rc.requests.settle(t)
-	time.Sleep(3500 * time.Millisecond)
+	waitForResyncs(t, ns, 3)
 	if writes := rc.requests.mutatingSince(sent); len(writes) > 0 {
 		t.Errorf("mutating requests over three resyncs after a run: %v", writes)
 	}

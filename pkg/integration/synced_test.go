@@ -3,15 +3,20 @@
 package integration
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/metrics"
 )
 
 // A window in which the controller writes nothing proves nothing if the
 // controller never synced in it: forgetSyncs and checkSynced, and
-// syncCount and checkResynced, are the positive controls of such windows.
+// waitForResyncs, are the positive controls of such windows.
 //
 // Every sync of a FittingJob that gets as
 // far as its status creates the FittingJob's fittingjob_runs_total series
@@ -72,10 +77,9 @@ func syncedFittingJobs(t *testing.T, namespace string) []string {
 	return names
 }
 
-// Every sync that runs counts once in fittingjob_controller_syncs_total,
-// resyncs included. syncCount reads that counter (the only controller
-// running is the test's), and checkResynced fails the test unless it grew
-// by at least want since syncCount returned before.
+// syncCount reads fittingjob_controller_syncs_total, where every sync
+// that runs counts once, resyncs included (the only controller running is
+// the test's).
 func syncCount(t *testing.T) float64 {
 	t.Helper()
 	families, err := metrics.Registry.Gather()
@@ -93,10 +97,19 @@ func syncCount(t *testing.T) float64 {
 	return n
 }
 
-func checkResynced(t *testing.T, window string, before float64, want int) {
+// waitForResyncs waits until the controller has run rounds syncs for each
+// FittingJob of namespace, counted from now: the window in which a test
+// then checks that nothing was written is one in which the controller
+// certainly looked, and it ends as soon as it did instead of after a
+// sleep long enough for a slow machine.
+func waitForResyncs(t *testing.T, namespace string, rounds int) {
 	t.Helper()
-	if got := syncCount(t) - before; got < float64(want) {
-		t.Errorf("%s: the controller counted %g syncs, want at least %d, so the writes it did not send prove nothing",
-			window, got, want)
+	list, err := ihpa.IhpaV1beta2().FittingJobs(namespace).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	want := float64(rounds * len(list.Items))
+	before := syncCount(t)
+	eventually(t, 60*time.Second, fmt.Sprintf("%d syncs of each of the %d FittingJobs of %s", rounds, len(list.Items), namespace),
+		func(context.Context) (bool, error) { return syncCount(t)-before >= want, nil })
 }
