@@ -74,10 +74,13 @@ check-rules:
 	cd hack/promrules && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 ## check-bench: the benchmark (hack/bench, a module of its own) formatted,
-## vetted, tidy, and its unit tests passing; make bench runs it
+## vetted, tidy, and its unit tests passing, and record.sh (which puts a
+## run's report into hack/bench/README.md) tested on a fake report; make
+## bench runs it
 check-bench:
 	@unformatted=$$(gofmt -l hack/bench); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	cd hack/bench && $(GO) vet ./... && $(GO) test -count=1 ./... && $(GO) mod tidy -diff
+	hack/bench/record_test.sh
 
 ## test: verify, unit tests, integration tests on a local control plane, then the make run smoke test
 test: verify unit-test integration-test run-smoke
@@ -107,8 +110,15 @@ clean:
 ## API server is limited by its own work, not by its default in-flight limits
 ## or API Priority and Fairness; no kube-scheduler or kwok (the bench runs no
 ## fits, and their heartbeats would only add noise). make bench BENCH_ARGS="-n 200"
+## The report (the bench's stdout) is shown as it comes, kept in
+## BENCH_OUTPUT, and, when the run succeeds, put into hack/bench/README.md in
+## place of the previous run's (hack/bench/record.sh). tee -i, so that the
+## report the bench prints after a Ctrl-C still reaches the terminal.
 BENCH_APISERVER_FLAGS ?= --max-requests-inflight=3000 --max-mutating-requests-inflight=1000 --enable-priority-and-fairness=false
 BENCH_ARGS ?=
+BENCH_OUTPUT ?= $(CURDIR)/.cluster/bench-output.txt
 .PHONY: bench
 bench: control-plane build
-	BENCH_APISERVER_FLAGS="$(BENCH_APISERVER_FLAGS)" $(BIN)/localcluster --dir $(CURDIR)/.cluster/bench --bin $(BIN) --fake-nodes=0 $(addprefix --apiserver-flag=,$(BENCH_APISERVER_FLAGS)) run -- hack/bench/run.sh $(BENCH_ARGS)
+	@mkdir -p $(dir $(BENCH_OUTPUT))
+	set -o pipefail; BENCH_APISERVER_FLAGS="$(BENCH_APISERVER_FLAGS)" $(BIN)/localcluster --dir $(CURDIR)/.cluster/bench --bin $(BIN) --fake-nodes=0 $(addprefix --apiserver-flag=,$(BENCH_APISERVER_FLAGS)) run -- hack/bench/run.sh $(BENCH_ARGS) | tee -i $(BENCH_OUTPUT)
+	hack/bench/record.sh $(BENCH_OUTPUT) '$(BENCH_ARGS)'
