@@ -16,7 +16,7 @@ LDFLAGS := -X github.com/intelligent-hpa/fittingjob-controller/pkg/version.Versi
 # binary is about twice as large (the Dockerfile sets it too).
 GOTAGS  := grpcnotrace
 
-.PHONY: all build generate verify verify-manifests check-rules check-bench test unit-test integration-test run run-smoke control-plane clean image release
+.PHONY: all build generate verify verify-manifests verify-links check-rules check-bench test unit-test integration-test run run-smoke control-plane clean image release
 
 all: build
 
@@ -47,10 +47,10 @@ generate:
 	hack/update-codegen.sh
 
 ## verify: generated code fresh, gofmt clean, go vet clean, go.mod tidy,
-## no tracked file over 1 MB, manifests render with kubectl, alerting rules
-## valid, the bench's own tests, the controller built with GOTAGS does not
-## link golang.org/x/net/trace
-verify: verify-manifests check-rules check-bench
+## no tracked file over 1 MB, manifests render with kubectl, the
+## documentation's links resolve, alerting rules valid, the bench's own
+## tests, the controller built with GOTAGS does not link golang.org/x/net/trace
+verify: verify-manifests verify-links check-rules check-bench
 	hack/verify-codegen.sh
 	@if $(GO) list -deps -tags $(GOTAGS) ./cmd/fittingjob-controller | grep -qx golang.org/x/net/trace; then echo "golang.org/x/net/trace is linked into the controller even with -tags $(GOTAGS)"; exit 1; fi
 	@unformatted=$$(gofmt -l cmd pkg); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
@@ -65,6 +65,12 @@ verify: verify-manifests check-rules check-bench
 ## and the Deployment's GOMEMLIMIT follows its memory limit
 verify-manifests:
 	hack/verify-manifests.sh
+
+## verify-links: every relative link of the Markdown files, and every link to
+## this repository's files on GitHub (the alerts' runbook_url), points at a
+## file and anchor that exist
+verify-links:
+	hack/verify-links.sh
 
 ## check-rules: the monitoring component's PrometheusRule parsed and its
 ## alerts unit-tested by Prometheus's own rule parser and engine (hack/promrules,
