@@ -16,7 +16,7 @@ LDFLAGS := -X github.com/intelligent-hpa/fittingjob-controller/pkg/version.Versi
 # binary is about twice as large (the Dockerfile sets it too).
 GOTAGS  := grpcnotrace
 
-.PHONY: all build generate verify verify-manifests check-rules check-bench test unit-test integration-test run run-smoke control-plane clean image release
+.PHONY: all build generate verify verify-manifests verify-links check-rules check-bench test unit-test integration-test run run-smoke control-plane clean image release
 
 all: build
 
@@ -47,10 +47,10 @@ generate:
 	hack/update-codegen.sh
 
 ## verify: generated code fresh, gofmt clean, go vet clean, go.mod tidy,
-## no tracked file over 1 MB, manifests render with kubectl, alerting rules
-## valid, the bench's own tests, the controller built with GOTAGS does not
-## link golang.org/x/net/trace
-verify: verify-manifests check-rules check-bench
+## no tracked file over 1 MB, manifests render with kubectl, the
+## documentation's links resolve, alerting rules valid, the bench's own
+## tests, the controller built with GOTAGS does not link golang.org/x/net/trace
+verify: verify-manifests verify-links check-rules check-bench
 	hack/verify-codegen.sh
 	@if $(GO) list -deps -tags $(GOTAGS) ./cmd/fittingjob-controller | grep -qx golang.org/x/net/trace; then echo "golang.org/x/net/trace is linked into the controller even with -tags $(GOTAGS)"; exit 1; fi
 	@unformatted=$$(gofmt -l cmd pkg); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
@@ -66,6 +66,12 @@ verify: verify-manifests check-rules check-bench
 verify-manifests:
 	hack/verify-manifests.sh
 
+## verify-links: every relative link of the Markdown files, and every link to
+## this repository's files on GitHub (the alerts' runbook_url), points at a
+## file and anchor that exist
+verify-links:
+	hack/verify-links.sh
+
 ## check-rules: the monitoring component's PrometheusRule parsed and its
 ## alerts unit-tested by Prometheus's own rule parser and engine (hack/promrules,
 ## a module of its own; go test downloads it on a fresh machine)
@@ -74,10 +80,13 @@ check-rules:
 	cd hack/promrules && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 ## check-bench: the benchmark (hack/bench, a module of its own) formatted,
-## vetted, tidy, and its unit tests passing; make bench runs it
+## vetted, tidy, and its unit tests passing, and record.sh (which puts a
+## run's report into hack/bench/README.md) tested on a fake report; make
+## bench runs it
 check-bench:
 	@unformatted=$$(gofmt -l hack/bench); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	cd hack/bench && $(GO) vet ./... && $(GO) test -count=1 ./... && $(GO) mod tidy -diff
+	hack/bench/record_test.sh
 
 ## test: verify, unit tests, integration tests on a local control plane, then the make run smoke test
 test: verify unit-test integration-test run-smoke
@@ -107,8 +116,15 @@ clean:
 ## API server is limited by its own work, not by its default in-flight limits
 ## or API Priority and Fairness; no kube-scheduler or kwok (the bench runs no
 ## fits, and their heartbeats would only add noise). make bench BENCH_ARGS="-n 200"
+## The report (the bench's stdout) is shown as it comes, kept in
+## BENCH_OUTPUT, and, when the run succeeds, put into hack/bench/README.md in
+## place of the previous run's (hack/bench/record.sh). tee -i, so that the
+## report the bench prints after a Ctrl-C still reaches the terminal.
 BENCH_APISERVER_FLAGS ?= --max-requests-inflight=3000 --max-mutating-requests-inflight=1000 --enable-priority-and-fairness=false
 BENCH_ARGS ?=
+BENCH_OUTPUT ?= $(CURDIR)/.cluster/bench-output.txt
 .PHONY: bench
 bench: control-plane build
-	BENCH_APISERVER_FLAGS="$(BENCH_APISERVER_FLAGS)" $(BIN)/localcluster --dir $(CURDIR)/.cluster/bench --bin $(BIN) --fake-nodes=0 $(addprefix --apiserver-flag=,$(BENCH_APISERVER_FLAGS)) run -- hack/bench/run.sh $(BENCH_ARGS)
+	@mkdir -p $(dir $(BENCH_OUTPUT))
+	set -o pipefail; BENCH_APISERVER_FLAGS="$(BENCH_APISERVER_FLAGS)" $(BIN)/localcluster --dir $(CURDIR)/.cluster/bench --bin $(BIN) --fake-nodes=0 $(addprefix --apiserver-flag=,$(BENCH_APISERVER_FLAGS)) run -- hack/bench/run.sh $(BENCH_ARGS) | tee -i $(BENCH_OUTPUT)
+	hack/bench/record.sh $(BENCH_OUTPUT) '$(BENCH_ARGS)'

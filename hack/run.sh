@@ -19,7 +19,8 @@ kubectl apply -k "${root}/manifests/samples"
 
 # The metrics endpoint as installed: HTTPS, for callers the API server
 # authenticates and authorizes. A ServiceAccount bound to the shipped
-# reader role stands in for Prometheus (README, "Metrics endpoint").
+# reader role stands in for Prometheus (manifests/README.md, "Metrics
+# endpoint").
 metrics_address=127.0.0.1:8443 # hack/run-smoke.sh scrapes it
 kubectl -n fittingjob-system create serviceaccount metrics-reader --dry-run=client -o yaml | kubectl apply -f - >/dev/null
 kubectl create clusterrolebinding fittingjob-controller-metrics-reader --clusterrole=fittingjob-controller-metrics-reader \

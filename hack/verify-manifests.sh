@@ -148,7 +148,8 @@ else
 fi
 
 # 5. In both installs, the controller's GOMEMLIMIT is set, at 80-95 % of
-# its limits.memory (the Deployment's comment; README, "Sizing"), so that
+# its limits.memory (the Deployment's comment; manifests/README.md,
+# "Sizing"), so that
 # a change of one without the other fails here.
 bytes() { # a quantity with Ki/Mi/Gi (Kubernetes) or KiB/MiB/GiB (Go), in bytes
     awk -v q="$1" 'BEGIN {

@@ -32,7 +32,8 @@ func TestRenderGolden(t *testing.T) {
 		namespace string
 		wantErr   bool
 	}{
-		// The original project's sample (SPEC.md's compatibility fixture):
+		// The original project's sample (the compatibility fixture,
+		// pkg/generator/README.md):
 		// inline keys and no dataConfigMap, so two warnings.
 		{name: "original", input: "../../manifests/samples/original/fittingjob.yaml"},
 		// Whole bundles: the Secret, ConfigMap and RBAC are skipped.

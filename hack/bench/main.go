@@ -13,7 +13,7 @@
 // /proc/<pid>/stat over the same span, its RSS from /proc/<pid>/status.
 //
 // Phases (-skip any of them): cold, online, steady, restart, memory, storm;
-// README.md ("Performance") says what each measures.
+// hack/bench/README.md says what each measures.
 //
 // It runs inside `localcluster run` (hack/bench/run.sh), which sets
 // KUBECONFIG (admin) and LOCALCLUSTER_DIR (controller.kubeconfig).

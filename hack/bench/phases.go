@@ -14,9 +14,9 @@ import (
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 )
 
-// convergenceTargets are issue 12's: time within 5 % of the floor, the
-// controller's CPU, and at most one event per FittingJob (one per sync
-// that changed something).
+// convergenceTargets are the bench's targets (hack/bench/README.md): time
+// within 5 % of the floor, the controller's CPU, steady CPU and RSS, and
+// memory growth with unrelated objects.
 const (
 	maxTimeRatio       = 1.05
 	maxConvergenceCPU  = 1.5  // seconds
@@ -37,7 +37,8 @@ func (b *bench) convergenceRows(name, figure string, cpuLimit limit) func([]resu
 		r.value(name, "controller CPU seconds", ctrl.cpu, "%.2f", cpuLimit)
 		r.value(name, "controller RSS at the end, MB", ctrl.rss/1e6, "%.1f", noLimit)
 		// Carrying out the users' creates and updates records no Event
-		// (README, Events); issue 12's own bound, N, is looser.
+		// (pkg/controller/README.md, "Events"), so the bound is 0, tighter
+		// than one event per sync that changed something.
 		r.value(name, "Events created or patched (API server)", eventWrites(ctrl.api), "%g", atMost(0))
 	}
 }

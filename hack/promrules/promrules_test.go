@@ -9,6 +9,16 @@ import (
 // shipped is the PrometheusRule of the monitoring component.
 const shipped = "../../manifests/components/monitoring/prometheus_rule.yaml"
 
+// runbook is the page whose sections are the alerts' runbook, and
+// runbookURL the address of that page on GitHub: each alert's runbook_url
+// is runbookURL followed by the anchor of its section, a level-3 heading
+// named after the alert (GitHub's anchor of a heading is its text in lower
+// case).
+const (
+	runbook    = "../../manifests/README.md"
+	runbookURL = "https://github.com/intelligent-hpa/fittingjob-controller/blob/main/manifests/README.md#"
+)
+
 func TestShippedRulesParse(t *testing.T) {
 	groups, errs := ParsePrometheusRule(shipped)
 	for _, err := range errs {
@@ -16,6 +26,16 @@ func TestShippedRulesParse(t *testing.T) {
 	}
 	if len(errs) > 0 {
 		return
+	}
+	page, err := os.ReadFile(runbook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	headings := map[string]bool{}
+	for _, line := range strings.Split(string(page), "\n") {
+		if name, ok := strings.CutPrefix(line, "### "); ok {
+			headings[name] = true
+		}
 	}
 	alerts := 0
 	for _, g := range groups.Groups {
@@ -34,8 +54,11 @@ func TestShippedRulesParse(t *testing.T) {
 					t.Errorf("%s: no %s annotation", r.Alert, a)
 				}
 			}
-			if !strings.Contains(r.Annotations["runbook_url"], "README.md#alerts") {
-				t.Errorf("%s: runbook_url %q does not point at the README's Alerts section", r.Alert, r.Annotations["runbook_url"])
+			if want := runbookURL + strings.ToLower(r.Alert); r.Annotations["runbook_url"] != want {
+				t.Errorf("%s: runbook_url %q, want %q, its section of the runbook", r.Alert, r.Annotations["runbook_url"], want)
+			}
+			if !headings[r.Alert] {
+				t.Errorf("%s: %s has no section \"### %s\" for the alert's runbook_url to point at", r.Alert, runbook, r.Alert)
 			}
 		}
 	}

@@ -328,8 +328,9 @@ func awaitingFirstFit(fj *ihpav1beta2.FittingJob) metav1.Condition {
 }
 
 // wantSchedule is the schedule of newFittingJob's FittingJobs (executeOn
-// set, no spec.schedule) as SPEC.md section 4 defines it, worked out here
-// rather than asked of the generator the controller uses.
+// set, no spec.schedule) as pkg/generator/README.md ("The schedule and the
+// spread minute") defines it, worked out here rather than asked of the
+// generator the controller uses.
 func wantSchedule(fj *ihpav1beta2.FittingJob) string {
 	if fj.Spec.Schedule != "" || fj.Spec.ExecuteOn == nil {
 		panic("wantSchedule knows only FittingJobs with executeOn and without spec.schedule")

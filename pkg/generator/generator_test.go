@@ -23,9 +23,10 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/ w
 
 func ptrTo[T any](v T) *T { return &v }
 
-// compatibilityFixture is the SPEC.md §2 sample, read verbatim from
-// testdata, as `kubectl apply` would create it in the default namespace.
-// Decoding rejects unknown fields, so a renamed JSON tag fails here.
+// compatibilityFixture is the original project's sample (README.md, "The
+// compatibility fixture"), read verbatim from testdata, as `kubectl apply`
+// would create it in the default namespace. Decoding rejects unknown
+// fields, so a renamed JSON tag fails here.
 func compatibilityFixture(t testing.TB) *ihpav1beta2.FittingJob {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("testdata", "compatibility-fixture.yaml"))

@@ -24,7 +24,7 @@ import (
 )
 
 // The original project's sample applies unchanged and gets both children
-// exactly as SPEC.md sections 3 to 5 describe them.
+// exactly as pkg/generator/README.md describes them.
 func TestChildrenAreCreatedAsSpecified(t *testing.T) {
 	ns := newNamespace(t)
 	startController(t, ns)
@@ -589,10 +589,11 @@ func updateCronJob(ctx context.Context, cj *batchv1.CronJob) error {
 	return err
 }
 
-// wantMinute is the spread minute SPEC.md section 4 gives a FittingJob
-// without spec.schedule, worked out here rather than read from the object
-// under test or asked of the generator: FNV-1a 32 of "<namespace>/<name>"
-// modulo 60, the formula generator's TestSchedule pins.
+// wantMinute is the spread minute of a FittingJob without spec.schedule
+// (pkg/generator/README.md, "The schedule and the spread minute"), worked
+// out here rather than read from the object under test or asked of the
+// generator: FNV-1a 32 of "<namespace>/<name>" modulo 60, the formula
+// generator's TestSchedule pins.
 func wantMinute(namespace, name string) int {
 	h := fnv.New32a()
 	h.Write([]byte(namespace + "/" + name))
