@@ -23,6 +23,7 @@ import (
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned/fake"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/testutil"
 )
 
 const (
@@ -32,21 +33,18 @@ const (
 	testJobName   = testName + "-manual-" + testSuffix
 )
 
-// newFittingJob is a FittingJob the controller has synced.
+// newFittingJob is the shared test FittingJob as the controller has
+// synced it.
 func newFittingJob() *ihpav1beta2.FittingJob {
-	return &ihpav1beta2.FittingJob{
-		ObjectMeta: metav1.ObjectMeta{Name: testName, Namespace: testNamespace, UID: "fj-uid", Generation: 2},
-		Spec: ihpav1beta2.FittingJobSpec{
-			Metric:   ihpav1beta2.MetricIdentifier{Name: "http_requests_total"},
-			Provider: ihpav1beta2.Provider{Prometheus: &ihpav1beta2.PrometheusProvider{URL: "http://prometheus:9090"}},
-		},
-		Status: ihpav1beta2.FittingJobStatus{
-			ObservedGeneration: 2,
-			Conditions: []metav1.Condition{{
-				Type: ihpav1beta2.ConditionReady, Status: metav1.ConditionTrue, Reason: ihpav1beta2.ReasonSynced, ObservedGeneration: 2,
-			}},
-		},
+	fj := testutil.FittingJob(testNamespace, testName)
+	fj.UID, fj.Generation = "fj-uid", 2
+	fj.Status = ihpav1beta2.FittingJobStatus{
+		ObservedGeneration: 2,
+		Conditions: []metav1.Condition{{
+			Type: ihpav1beta2.ConditionReady, Status: metav1.ConditionTrue, Reason: ihpav1beta2.ReasonSynced, ObservedGeneration: 2,
+		}},
 	}
+	return fj
 }
 
 // newCronJob is fj's CronJob as the controller writes it, with a job

@@ -14,6 +14,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/testutil"
 )
 
 // benchImage is the fitting image of the FittingJobs as created; the storm
@@ -30,21 +31,14 @@ const prepConcurrency = 16
 // the bench, whatever the hour.
 func newFittingJob(namespace string, i int) *ihpav1beta2.FittingJob {
 	name := fmt.Sprintf("ihpa-web%05d-http-requests-total", i)
-	return &ihpav1beta2.FittingJob{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
-		Spec: ihpav1beta2.FittingJobSpec{
-			JobPatchSpec:               ihpav1beta2.JobPatchSpec{ServiceAccountName: fmt.Sprintf("ihpa-web%05d", i), Image: benchImage},
-			Seasonality:                "daily",
-			ChangePointDetectionConfig: &ihpav1beta2.ChangePointDetectionConfig{},
-			DataConfigMap:              &corev1.LocalObjectReference{Name: name},
-			Metric: ihpav1beta2.MetricIdentifier{
-				Name:     "http_requests_total",
-				Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"job": fmt.Sprintf("web%05d", i)}},
-			},
-			Provider: ihpav1beta2.Provider{Prometheus: &ihpav1beta2.PrometheusProvider{URL: "http://prometheus.monitoring.svc:9090"}},
-			Suspend:  ptr.To(true),
-		},
-	}
+	return testutil.FittingJob(namespace, name, testutil.WithImage(benchImage), testutil.WithSeasonality(ihpav1beta2.SeasonalityDaily),
+		func(fj *ihpav1beta2.FittingJob) {
+			fj.Spec.ServiceAccountName = fmt.Sprintf("ihpa-web%05d", i)
+			fj.Spec.ChangePointDetectionConfig = &ihpav1beta2.ChangePointDetectionConfig{}
+			fj.Spec.DataConfigMap = &corev1.LocalObjectReference{Name: name}
+			fj.Spec.Metric.Selector = &metav1.LabelSelector{MatchLabels: map[string]string{"job": fmt.Sprintf("web%05d", i)}}
+			fj.Spec.Suspend = ptr.To(true)
+		})
 }
 
 // withImage is the storm's change of a FittingJob: the image, and the

@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +28,7 @@ import (
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned/fake"
 	ihpainformers "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/informers/externalversions"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/testutil"
 )
 
 var (
@@ -270,28 +270,13 @@ func checkEvents(t *testing.T, want, got []string) {
 	}
 }
 
-// newFittingJob is a valid Prometheus FittingJob that names its data
-// ConfigMap, so that it draws no spec warnings.
+// newFittingJob is the shared test FittingJob in the default namespace,
+// daily at 04:MM with its own image, as the fake API server stores it.
 func newFittingJob(name string) *ihpav1beta2.FittingJob {
-	return &ihpav1beta2.FittingJob{
-		ObjectMeta: metav1.ObjectMeta{
-			Namespace:         metav1.NamespaceDefault,
-			Name:              name,
-			UID:               types.UID(name + "-uid"),
-			Generation:        1,
-			CreationTimestamp: created,
-		},
-		Spec: ihpav1beta2.FittingJobSpec{
-			JobPatchSpec:  ihpav1beta2.JobPatchSpec{Image: "fitting:v1"},
-			Seasonality:   ihpav1beta2.SeasonalityDaily,
-			ExecuteOn:     ptr.To[int32](4),
-			DataConfigMap: &corev1.LocalObjectReference{Name: name + "-data"},
-			Metric:        ihpav1beta2.MetricIdentifier{Name: "http_requests_total"},
-			Provider: ihpav1beta2.Provider{
-				Prometheus: &ihpav1beta2.PrometheusProvider{URL: "http://prometheus:9090"},
-			},
-		},
-	}
+	fj := testutil.FittingJob(metav1.NamespaceDefault, name,
+		testutil.WithImage("fitting:v1"), testutil.WithSeasonality(ihpav1beta2.SeasonalityDaily), testutil.WithExecuteOn(4))
+	fj.UID, fj.Generation, fj.CreationTimestamp = types.UID(name+"-uid"), 1, created
+	return fj
 }
 
 // synced returns fj with the status the controller writes once both
@@ -316,7 +301,7 @@ func synced(fj *ihpav1beta2.FittingJob) *ihpav1beta2.FittingJob {
 // newFittingJob's (daily at 04:MM UTC, created at 00:00) at fixtureNow:
 // its first run is today at 04:MM, overdue an hour later.
 func awaitingFirstFit(fj *ihpav1beta2.FittingJob) metav1.Condition {
-	first := time.Date(2026, 11, 1, int(*fj.Spec.ExecuteOn), wantMinute(fj.Namespace, fj.Name), 0, 0, time.UTC)
+	first := time.Date(2026, 11, 1, int(*fj.Spec.ExecuteOn), testutil.SpreadMinute(fj.Namespace, fj.Name), 0, 0, time.UTC)
 	return metav1.Condition{
 		Type:   ihpav1beta2.ConditionForecastFresh,
 		Status: metav1.ConditionUnknown,
@@ -335,16 +320,7 @@ func wantSchedule(fj *ihpav1beta2.FittingJob) string {
 	if fj.Spec.Schedule != "" || fj.Spec.ExecuteOn == nil {
 		panic("wantSchedule knows only FittingJobs with executeOn and without spec.schedule")
 	}
-	return fmt.Sprintf("%d %d * * *", wantMinute(fj.Namespace, fj.Name), *fj.Spec.ExecuteOn)
-}
-
-// wantMinute is the spread minute of a FittingJob: FNV-1a 32 of
-// "<namespace>/<name>" modulo 60, the formula generator's TestSchedule
-// pins (default/web is minute 3).
-func wantMinute(namespace, name string) int {
-	h := fnv.New32a()
-	h.Write([]byte(namespace + "/" + name))
-	return int(h.Sum32() % 60)
+	return fmt.Sprintf("%d %d * * *", testutil.SpreadMinute(fj.Namespace, fj.Name), *fj.Spec.ExecuteOn)
 }
 
 // withReady returns fj with a False Ready condition and the

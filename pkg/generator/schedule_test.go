@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/testutil"
 )
 
 func scheduledJob(namespace, name string, executeOn *int32, schedule string) *ihpav1beta2.FittingJob {
@@ -85,5 +86,21 @@ func TestScheduleSpreadsOverTheHour(t *testing.T) {
 	}
 	if mean := jobs / 60.0; float64(most) > 3*mean {
 		t.Errorf("the busiest minute has %d jobs, more than 3 times the mean %.1f: %v", most, mean, perMinute)
+	}
+}
+
+// TestSpreadMinuteFollowsTheDefinition: the generator's minute is the one
+// the API's documentation defines (testutil.SpreadMinute, written apart
+// from the generator), for every name the IHPA controller would make in a
+// few namespaces.
+func TestSpreadMinuteFollowsTheDefinition(t *testing.T) {
+	for _, namespace := range []string{"default", "team-a", "kube-system"} {
+		for i := range 200 {
+			name := fmt.Sprintf("ihpa-web%03d-http-requests-total", i)
+			want := fmt.Sprintf("%d 4 * * *", testutil.SpreadMinute(namespace, name))
+			if got := Schedule(scheduledJob(namespace, name, nil, "")); got != want {
+				t.Fatalf("Schedule(%s/%s) = %q, want %q", namespace, name, got, want)
+			}
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/testutil"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -17,7 +18,7 @@ import (
 func TestStatusWritesKeepWhatTheCacheDrops(t *testing.T) {
 	ns := newNamespace(t)
 	startController(t, ns)
-	fj := prometheusFittingJob(ns, "applied")
+	fj := testutil.FittingJob(ns, "applied")
 	fj.Annotations = map[string]string{corev1.LastAppliedConfigAnnotation: `{"kind":"FittingJob"}`}
 	createFittingJob(t, fj)
 	waitReady(t, ns, fj.Name)

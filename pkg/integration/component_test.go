@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/testutil"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -71,7 +72,7 @@ func TestControllerAsComponent(t *testing.T) {
 		"--logging-format=json", "--metrics-bind-address="+leaderMetrics.address,
 		"--leader-elect-resource-namespace="+leaseNamespace, "--leader-elect-id=json-leader")...)
 	eventually(t, 30*time.Second, "the JSON-logging replica to lead", holder("json-leader"))
-	fj := createFittingJob(t, prometheusFittingJob(ns, "component"))
+	fj := createFittingJob(t, testutil.FittingJob(ns, "component"))
 	waitReady(t, ns, fj.Name)
 
 	// The standby is configured with the deprecated flag names.

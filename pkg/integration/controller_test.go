@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"maps"
 	"math"
 	"slices"
@@ -21,6 +20,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/testutil"
 )
 
 // The original project's sample applies unchanged and gets both children
@@ -80,7 +80,7 @@ func TestChildrenAreCreatedAsSpecified(t *testing.T) {
 	if !hasLabels(cj.Labels, managedBy) {
 		t.Errorf("CronJob labels = %v, want %v among them", cj.Labels, managedBy)
 	}
-	wantSchedule := fmt.Sprintf("%d 12 * * *", wantMinute(ns, fj.Name))
+	wantSchedule := fmt.Sprintf("%d 12 * * *", testutil.SpreadMinute(ns, fj.Name))
 	if cj.Spec.Schedule != wantSchedule || fj.Status.Schedule != wantSchedule {
 		t.Errorf("schedule: CronJob %q, status %q, want %q", cj.Spec.Schedule, fj.Status.Schedule, wantSchedule)
 	}
@@ -128,11 +128,11 @@ func checkConfigVolume(t *testing.T, pod corev1.PodSpec, configMap string) {
 func TestScheduleFollowsExecuteOnAndKeepsItsMinute(t *testing.T) {
 	ns := newNamespace(t)
 	rc := startController(t, ns)
-	fj := prometheusFittingJob(ns, "midnight")
+	fj := testutil.FittingJob(ns, "midnight")
 	fj.Spec.ExecuteOn = ptrTo[int32](0)
 	createFittingJob(t, fj)
 	fj = waitReady(t, ns, fj.Name)
-	minute := wantMinute(ns, fj.Name)
+	minute := testutil.SpreadMinute(ns, fj.Name)
 	if want := fmt.Sprintf("%d 0 * * *", minute); fj.Status.Schedule != want {
 		t.Fatalf("schedule = %q, want %q (executeOn 0)", fj.Status.Schedule, want)
 	}
@@ -208,7 +208,7 @@ func sampleFittingJobs(t *testing.T, namespace string) []*ihpav1beta2.FittingJob
 		fj.Namespace = namespace
 		fjs = append(fjs, fj)
 	}
-	rich := prometheusFittingJob(namespace, "rich")
+	rich := testutil.FittingJob(namespace, "rich")
 	rich.Spec.Volumes = []corev1.Volume{
 		{Name: "cache", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 		{Name: "extra", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "extra"}}}},
@@ -252,7 +252,7 @@ func resourceVersions(t *testing.T, namespace string) map[string]string {
 func TestDriftIsRepaired(t *testing.T) {
 	ns := newNamespace(t)
 	startController(t, ns)
-	fj := prometheusFittingJob(ns, "drift")
+	fj := testutil.FittingJob(ns, "drift")
 	fj.Spec.Image = "fitting:v1"
 	createFittingJob(t, fj)
 	fj = waitReady(t, ns, fj.Name)
@@ -345,7 +345,7 @@ func TestObjectsItDoesNotControlAreLeftAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	rc := startController(t, ns)
-	fj := createFittingJob(t, prometheusFittingJob(ns, "taken"))
+	fj := createFittingJob(t, testutil.FittingJob(ns, "taken"))
 	fj = waitCondition(t, ns, fj.Name, metav1.ConditionFalse, ihpav1beta2.ReasonConfigMapConflict)
 
 	// No hot loop: over three resyncs nothing is written, the status
@@ -372,7 +372,7 @@ func TestObjectsItDoesNotControlAreLeftAlone(t *testing.T) {
 func TestDeletingAFittingJobRemovesItsChildren(t *testing.T) {
 	ns := newNamespace(t)
 	startController(t, ns)
-	fj := createFittingJob(t, prometheusFittingJob(ns, "doomed"))
+	fj := createFittingJob(t, testutil.FittingJob(ns, "doomed"))
 	waitReady(t, ns, fj.Name)
 
 	if err := ihpa.IhpaV1beta2().FittingJobs(ns).Delete(context.Background(), fj.Name, metav1.DeleteOptions{}); err != nil {
@@ -390,7 +390,7 @@ func TestDeletingAFittingJobRemovesItsChildren(t *testing.T) {
 func TestManualRunFromTheCronJob(t *testing.T) {
 	ns := newNamespace(t)
 	startController(t, ns)
-	fj := createFittingJob(t, prometheusFittingJob(ns, "manual"))
+	fj := createFittingJob(t, testutil.FittingJob(ns, "manual"))
 	waitReady(t, ns, fj.Name)
 	cj := getCronJob(t, ns, "manual")
 
@@ -487,7 +487,7 @@ func TestInvalidFittingJobsAreRefused(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			fj := prometheusFittingJob(ns, "invalid")
+			fj := testutil.FittingJob(ns, "invalid")
 			tc.mutate(fj)
 			_, err := ihpa.IhpaV1beta2().FittingJobs(ns).Create(context.Background(), fj, metav1.CreateOptions{})
 			if !apierrors.IsInvalid(err) {
@@ -510,7 +510,7 @@ func TestInvalidFittingJobsAreRefused(t *testing.T) {
 			t.Errorf("sample %s is refused: %v", fj.Name, err)
 		}
 	}
-	atTheLimits := prometheusFittingJob(ns, strings.Repeat("l", 52))
+	atTheLimits := testutil.FittingJob(ns, strings.Repeat("l", 52))
 	atTheLimits.Spec.Schedule = "00,01,02,03,04,05,06,07,08,09,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29," +
 		"30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59 " +
 		"00,01,02,03,04,05,06,07,08,09,10,11,12,13,14,15,16,17,18,19,20,21,22,23 " +
@@ -527,7 +527,7 @@ func TestInvalidFittingJobsAreRefused(t *testing.T) {
 	}
 
 	// And the defaults are applied to what is accepted.
-	fj := createFittingJob(t, prometheusFittingJob(ns, "defaulted"))
+	fj := createFittingJob(t, testutil.FittingJob(ns, "defaulted"))
 	fj.Spec.ChangePointDetectionConfig = &ihpav1beta2.ChangePointDetectionConfig{}
 	fj, err := ihpa.IhpaV1beta2().FittingJobs(ns).Update(context.Background(), fj, metav1.UpdateOptions{})
 	if err != nil {
@@ -552,7 +552,7 @@ func TestInvalidFittingJobsAreRefused(t *testing.T) {
 func TestRefusedChildIsReported(t *testing.T) {
 	ns := newNamespace(t)
 	startController(t, ns)
-	fj := prometheusFittingJob(ns, "mars")
+	fj := testutil.FittingJob(ns, "mars")
 	fj.Spec.TimeZone = ptrTo("Mars/Olympus_Mons")
 	fj = createFittingJob(t, fj)
 	fj = waitCondition(t, ns, fj.Name, metav1.ConditionFalse, "CronJobRejected")
@@ -587,17 +587,6 @@ func updateConfigMap(ctx context.Context, cm *corev1.ConfigMap) error {
 func updateCronJob(ctx context.Context, cj *batchv1.CronJob) error {
 	_, err := kube.BatchV1().CronJobs(cj.Namespace).Update(ctx, cj, metav1.UpdateOptions{})
 	return err
-}
-
-// wantMinute is the spread minute of a FittingJob without spec.schedule
-// (pkg/generator/README.md, "The schedule and the spread minute"), worked
-// out here rather than read from the object under test or asked of the
-// generator: FNV-1a 32 of "<namespace>/<name>" modulo 60, the formula
-// generator's TestSchedule pins.
-func wantMinute(namespace, name string) int {
-	h := fnv.New32a()
-	h.Write([]byte(namespace + "/" + name))
-	return int(h.Sum32() % 60)
 }
 
 func hasLabels(have, want map[string]string) bool {

@@ -25,6 +25,7 @@ import (
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/testutil"
 )
 
 // Fault injection: what the controller promises when the world misbehaves.
@@ -61,7 +62,7 @@ func TestFaultAPIServerRestart(t *testing.T) {
 	for range creators {
 		wg.Go(func() {
 			for name := range names {
-				lost, failed, err := createRetrying(prometheusFittingJob(ns, name), deadline)
+				lost, failed, err := createRetrying(testutil.FittingJob(ns, name), deadline)
 				failedAttempts.Add(int32(failed))
 				if lost {
 					lostResponses.Add(1)
@@ -187,7 +188,7 @@ func TestFaultConflictingWriter(t *testing.T) {
 	)
 	ns := newNamespace(t)
 	rc := startController(t, ns)
-	fj := prometheusFittingJob(ns, "contested")
+	fj := testutil.FittingJob(ns, "contested")
 	fj.Spec.Image = "fitting:v1"
 	createFittingJob(t, fj)
 	fj = waitReady(t, ns, fj.Name)
@@ -283,7 +284,7 @@ func TestFaultControllerKilled(t *testing.T) {
 	)
 	ns := newNamespace(t)
 	for i := range total {
-		createFittingJob(t, prometheusFittingJob(ns, fmt.Sprintf("killed-%03d", i)))
+		createFittingJob(t, testutil.FittingJob(ns, fmt.Sprintf("killed-%03d", i)))
 	}
 
 	first := startControllerBinary(t, ns)
@@ -395,12 +396,12 @@ func TestFaultOversizedCustomConfig(t *testing.T) {
 	t.Run("reported by the controller", func(t *testing.T) {
 		ns := newNamespace(t)
 		rc := startController(t, ns)
-		huge := prometheusFittingJob(ns, "huge")
+		huge := testutil.FittingJob(ns, "huge")
 		// config.json adds far more than 64 bytes around it.
 		huge.Spec.CustomConfig = strings.Repeat("x", corev1.MaxSecretSize-64)
 		huge = createFittingJob(t, huge)
 		// A FittingJob beside it is synced: the controller is not stuck.
-		small := createFittingJob(t, prometheusFittingJob(ns, "small"))
+		small := createFittingJob(t, testutil.FittingJob(ns, "small"))
 		waitReady(t, ns, small.Name)
 
 		huge = waitCondition(t, ns, huge.Name, metav1.ConditionFalse, ihpav1beta2.ReasonInvalidSpec)
@@ -443,7 +444,7 @@ func TestFaultOversizedCustomConfig(t *testing.T) {
 	// refuses it.
 	t.Run("refused by the API server", func(t *testing.T) {
 		ns := newNamespace(t)
-		fj := prometheusFittingJob(ns, "too-long")
+		fj := testutil.FittingJob(ns, "too-long")
 		fj.Spec.CustomConfig = strings.Repeat("x", corev1.MaxSecretSize+1)
 		_, err := ihpa.IhpaV1beta2().FittingJobs(ns).Create(context.Background(), fj, metav1.CreateOptions{})
 		if !apierrors.IsInvalid(err) {

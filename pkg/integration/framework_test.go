@@ -288,20 +288,6 @@ func loadFittingJob(t *testing.T, path string) *ihpav1beta2.FittingJob {
 	return fj
 }
 
-// prometheusFittingJob is a small valid FittingJob.
-func prometheusFittingJob(namespace, name string) *ihpav1beta2.FittingJob {
-	return &ihpav1beta2.FittingJob{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
-		Spec: ihpav1beta2.FittingJobSpec{
-			DataConfigMap: &corev1.LocalObjectReference{Name: name + "-data"},
-			Metric:        ihpav1beta2.MetricIdentifier{Name: "http_requests_total"},
-			Provider: ihpav1beta2.Provider{
-				Prometheus: &ihpav1beta2.PrometheusProvider{URL: "http://prometheus.monitoring:9090"},
-			},
-		},
-	}
-}
-
 func createFittingJob(t *testing.T, fj *ihpav1beta2.FittingJob) *ihpav1beta2.FittingJob {
 	t.Helper()
 	created, err := ihpa.IhpaV1beta2().FittingJobs(fj.Namespace).Create(context.Background(), fj, metav1.CreateOptions{})

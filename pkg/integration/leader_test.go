@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/tools/leaderelection"
 
 	"github.com/intelligent-hpa/fittingjob-controller/cmd/fittingjob-controller/app"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/testutil"
 )
 
 // Two replicas with leader election: only the leader writes; when it
@@ -23,7 +24,7 @@ func TestLeaderElection(t *testing.T) {
 	waitLeader(t, flags, "first", 30*time.Second)
 	second := startController(t, ns, elected(flags, "second"))
 
-	fj := createFittingJob(t, prometheusFittingJob(ns, "led"))
+	fj := createFittingJob(t, testutil.FittingJob(ns, "led"))
 	waitReady(t, ns, fj.Name)
 	first.requests.settle(t)
 	if writes := second.requests.mutatingSince(0); len(writes) > 0 {
@@ -43,7 +44,7 @@ func TestLeaderElection(t *testing.T) {
 			took.Round(time.Millisecond), bound, flags.RetryPeriod, leaderelection.JitterFactor)
 	}
 	second.requests.settle(t)
-	takeover := createFittingJob(t, prometheusFittingJob(ns, "after"))
+	takeover := createFittingJob(t, testutil.FittingJob(ns, "after"))
 	waitReady(t, ns, takeover.Name)
 	t.Logf("the standby took the Lease %v after the leader stopped (bound %v); a FittingJob created once it settled was Ready %v after the stop",
 		took.Round(time.Millisecond), bound, time.Since(released).Round(time.Millisecond))
@@ -63,7 +64,7 @@ func TestStandbyReplacesAKilledLeader(t *testing.T) {
 	first := startController(t, ns, elected(flags, "first"))
 	waitLeader(t, flags, "first", 30*time.Second)
 	startController(t, ns, elected(flags, "second"))
-	fj := createFittingJob(t, prometheusFittingJob(ns, "orphan"))
+	fj := createFittingJob(t, testutil.FittingJob(ns, "orphan"))
 	waitReady(t, ns, fj.Name)
 
 	first.kill()
@@ -86,7 +87,7 @@ func TestStandbyReplacesAKilledLeader(t *testing.T) {
 	// FittingJob, and a new generation of the one the old leader made
 	// Ready (Ready for a generation the old leader never saw).
 	first.stop()
-	after := createFittingJob(t, prometheusFittingJob(ns, "after"))
+	after := createFittingJob(t, testutil.FittingJob(ns, "after"))
 	waitReady(t, ns, after.Name)
 	fj, err := ihpa.IhpaV1beta2().FittingJobs(ns).Get(context.Background(), fj.Name, metav1.GetOptions{})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/intelligent-hpa/fittingjob-controller/cmd/fittingjob-controller/app"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/testutil"
 )
 
 // The series and probes, read as a Prometheus and a kubelet would: /metrics
@@ -29,7 +30,7 @@ func TestMetricsAndProbesAreServed(t *testing.T) {
 	startController(t, ns, func(o *app.Options) {
 		o.MetricsAddress, o.ProbeAddress = metrics.address, probeAddress
 	})
-	fj := createFittingJob(t, prometheusFittingJob(ns, "scraped"))
+	fj := createFittingJob(t, testutil.FittingJob(ns, "scraped"))
 	waitReady(t, ns, fj.Name)
 
 	eventually(t, 30*time.Second, "/readyz to answer 200", func(context.Context) (bool, error) {
@@ -88,7 +89,7 @@ func TestPluginRunStartsAJob(t *testing.T) {
 	}
 	ns := newNamespace(t)
 	startController(t, ns)
-	fj := createFittingJob(t, prometheusFittingJob(ns, "now"))
+	fj := createFittingJob(t, testutil.FittingJob(ns, "now"))
 	waitReady(t, ns, fj.Name)
 
 	out, err := exec.Command(plugin, "run", fj.Name, "-n", ns).CombinedOutput()
@@ -123,7 +124,7 @@ func TestNamespacedInstall(t *testing.T) {
 		o.LeaderElection.Namespace = ns
 		o.LeaderElection.Identity = "namespaced"
 	})
-	fj := createFittingJob(t, prometheusFittingJob(ns, "team"))
+	fj := createFittingJob(t, testutil.FittingJob(ns, "team"))
 	t.Cleanup(func() {
 		_ = ihpa.IhpaV1beta2().FittingJobs(ns).Delete(context.Background(), fj.Name, metav1.DeleteOptions{})
 	})
@@ -136,7 +137,7 @@ func TestNamespacedInstall(t *testing.T) {
 func TestStatusMirrorsTheCronJob(t *testing.T) {
 	ns := newNamespace(t)
 	startController(t, ns)
-	fj := createFittingJob(t, prometheusFittingJob(ns, "mirrored"))
+	fj := createFittingJob(t, testutil.FittingJob(ns, "mirrored"))
 	waitReady(t, ns, fj.Name)
 
 	scheduled := metav1.NewTime(time.Now().Add(-time.Hour).Truncate(time.Second))

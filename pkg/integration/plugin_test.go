@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/testutil"
 	batchv1 "k8s.io/api/batch/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
@@ -29,7 +30,7 @@ func TestPluginIsKubectlNative(t *testing.T) {
 	}
 	ns := newNamespace(t)
 	startController(t, ns)
-	fj := createFittingJob(t, prometheusFittingJob(ns, "native"))
+	fj := createFittingJob(t, testutil.FittingJob(ns, "native"))
 	waitReady(t, ns, fj.Name)
 
 	// The admin's kubeconfig with two contexts: the current one in a

@@ -21,6 +21,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	clientset "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/testutil"
 )
 
 // Namespace users get FittingJobs through Kubernetes' built-in user-facing
@@ -71,7 +72,7 @@ func TestBuiltInRolesCoverFittingJobs(t *testing.T) {
 	// The same through real requests.
 	ctx := context.Background()
 	asEditor, asViewer := rbacClientAs(t, editor), rbacClientAs(t, viewer)
-	created, err := asEditor.IhpaV1beta2().FittingJobs(ns).Create(ctx, prometheusFittingJob(ns, "by-editor"), metav1.CreateOptions{})
+	created, err := asEditor.IhpaV1beta2().FittingJobs(ns).Create(ctx, testutil.FittingJob(ns, "by-editor"), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatalf("edit user creating a FittingJob: %v", err)
 	}
@@ -83,7 +84,7 @@ func TestBuiltInRolesCoverFittingJobs(t *testing.T) {
 		[]byte(`{"spec":{"executeOn":5}}`), metav1.PatchOptions{}); err != nil {
 		t.Errorf("edit user patching a FittingJob: %v", err)
 	}
-	if _, err := asEditor.IhpaV1beta2().FittingJobs(elsewhere).Create(ctx, prometheusFittingJob(elsewhere, "by-editor"), metav1.CreateOptions{}); !apierrors.IsForbidden(err) {
+	if _, err := asEditor.IhpaV1beta2().FittingJobs(elsewhere).Create(ctx, testutil.FittingJob(elsewhere, "by-editor"), metav1.CreateOptions{}); !apierrors.IsForbidden(err) {
 		t.Errorf("edit user creating a FittingJob in a namespace it is not bound in: %v, want Forbidden", err)
 	}
 
@@ -93,7 +94,7 @@ func TestBuiltInRolesCoverFittingJobs(t *testing.T) {
 	if _, err := asViewer.IhpaV1beta2().FittingJobs(ns).List(ctx, metav1.ListOptions{}); err != nil {
 		t.Errorf("view user listing FittingJobs: %v", err)
 	}
-	if _, err := asViewer.IhpaV1beta2().FittingJobs(ns).Create(ctx, prometheusFittingJob(ns, "by-viewer"), metav1.CreateOptions{}); !apierrors.IsForbidden(err) {
+	if _, err := asViewer.IhpaV1beta2().FittingJobs(ns).Create(ctx, testutil.FittingJob(ns, "by-viewer"), metav1.CreateOptions{}); !apierrors.IsForbidden(err) {
 		t.Errorf("view user creating a FittingJob: %v, want Forbidden", err)
 	}
 	if err := asViewer.IhpaV1beta2().FittingJobs(ns).Delete(ctx, created.Name, metav1.DeleteOptions{}); !apierrors.IsForbidden(err) {
@@ -115,7 +116,7 @@ func TestEditUserRunsAFitWithThePlugin(t *testing.T) {
 	rbacBind(t, ns, "edit", editor)
 	rbacWaitAllowed(t, editor, ns, "get", "fittingjobs")
 	startController(t, ns)
-	fj := createFittingJob(t, prometheusFittingJob(ns, "run-by-editor"))
+	fj := createFittingJob(t, testutil.FittingJob(ns, "run-by-editor"))
 	waitReady(t, ns, fj.Name)
 
 	run := func(user string) (string, error) {

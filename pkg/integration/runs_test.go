@@ -20,6 +20,7 @@ import (
 
 	"github.com/intelligent-hpa/fittingjob-controller/cmd/fittingjob-controller/app"
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/testutil"
 )
 
 // The local control plane runs kube-scheduler and kwok with one fake node;
@@ -36,7 +37,7 @@ const (
 // runFittingJob is a FittingJob whose fits run image and fail at the first
 // failed Pod (backoffLimit 0), so that a failing fit fails in seconds.
 func runFittingJob(namespace, name, image, schedule string) *ihpav1beta2.FittingJob {
-	fj := prometheusFittingJob(namespace, name)
+	fj := testutil.FittingJob(namespace, name)
 	fj.Spec.Image = image
 	fj.Spec.Schedule = schedule
 	fj.Spec.BackoffLimit = ptrTo[int32](0)

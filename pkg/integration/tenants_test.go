@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/testutil"
+	promtestutil "github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -21,6 +21,7 @@ import (
 	"github.com/intelligent-hpa/fittingjob-controller/cmd/fittingjob-controller/app"
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/metrics"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/testutil"
 )
 
 // timedWrites records when each mutating request of a client, leader
@@ -102,7 +103,7 @@ func TestNoWritesAfterTheLeaseIsLost(t *testing.T) {
 		if _, err := kube.CoreV1().ConfigMaps(ns).Create(ctx, foreign, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		createFittingJob(t, prometheusFittingJob(ns, name))
+		createFittingJob(t, testutil.FittingJob(ns, name))
 	}
 
 	flags := leaderFlags(ns)
@@ -202,7 +203,7 @@ func TestNoFittingJobStopsTheController(t *testing.T) {
 		{"a 40 KiB error", func(fj *ihpav1beta2.FittingJob) { fj.Spec.NodeSelector = map[string]string{longKey: "x"} }, "", ihpav1beta2.ReasonCronJobRejected},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fj := prometheusFittingJob(ns, fmt.Sprintf("hostile-%d", time.Now().UnixNano()%1e9))
+			fj := testutil.FittingJob(ns, fmt.Sprintf("hostile-%d", time.Now().UnixNano()%1e9))
 			tc.mutate(fj)
 			_, err := ihpa.IhpaV1beta2().FittingJobs(ns).Create(context.Background(), fj, metav1.CreateOptions{})
 			if tc.refusedNaming != "" {
@@ -225,7 +226,7 @@ func TestNoFittingJobStopsTheController(t *testing.T) {
 	}
 
 	// Every tenant's FittingJob is still reconciled, by the same process.
-	after := createFittingJob(t, prometheusFittingJob(ns, "unharmed"))
+	after := createFittingJob(t, testutil.FittingJob(ns, "unharmed"))
 	waitReady(t, ns, after.Name)
 	select {
 	case err := <-rc.done:
@@ -240,7 +241,7 @@ func TestNoFittingJobStopsTheController(t *testing.T) {
 // panicsCaught reads this process's fittingjob_controller_panics_total.
 func panicsCaught(t *testing.T, where string) float64 {
 	t.Helper()
-	return testutil.ToFloat64(metrics.Panics.WithLabelValues(where))
+	return promtestutil.ToFloat64(metrics.Panics.WithLabelValues(where))
 }
 
 // cutForLog keeps an error readable when it quotes a huge value.
