@@ -47,10 +47,12 @@ type Controller struct {
 	cronJobs    batchlisters.CronJobLister
 	jobs        batchlisters.JobLister
 	// runIndex finds a FittingJob's Jobs, and podIndex their Pods, by
-	// byFittingJob, without walking every Job or Pod of the namespace.
-	runIndex cache.Indexer
-	podIndex cache.Indexer
-	synced   []cache.InformerSynced
+	// byFittingJob, without walking every Job or Pod of the namespace;
+	// failedCreateIndex a Job's FailedCreate events, by byJob.
+	runIndex          cache.Indexer
+	podIndex          cache.Indexer
+	failedCreateIndex cache.Indexer
+	synced            []cache.InformerSynced
 
 	verified  verifiedSet
 	schedules scheduleCache
@@ -94,6 +96,7 @@ func New(
 	cronJobInformer batchinformers.CronJobInformer,
 	jobInformer batchinformers.JobInformer,
 	podInformer coreinformers.PodInformer,
+	failedCreateInformer coreinformers.EventInformer,
 	recorder record.EventRecorder,
 	opts Options,
 ) (*Controller, error) {
@@ -101,20 +104,22 @@ func New(
 		opts.Clock = clock.RealClock{}
 	}
 	c := &Controller{
-		kubeClient:  kubeClient,
-		ihpaClient:  ihpaClient,
-		fittingJobs: fittingJobInformer.Lister(),
-		configMaps:  configMapInformer.Lister(),
-		cronJobs:    cronJobInformer.Lister(),
-		jobs:        jobInformer.Lister(),
-		runIndex:    jobInformer.Informer().GetIndexer(),
-		podIndex:    podInformer.Informer().GetIndexer(),
+		kubeClient:        kubeClient,
+		ihpaClient:        ihpaClient,
+		fittingJobs:       fittingJobInformer.Lister(),
+		configMaps:        configMapInformer.Lister(),
+		cronJobs:          cronJobInformer.Lister(),
+		jobs:              jobInformer.Lister(),
+		runIndex:          jobInformer.Informer().GetIndexer(),
+		podIndex:          podInformer.Informer().GetIndexer(),
+		failedCreateIndex: failedCreateInformer.Informer().GetIndexer(),
 		synced: []cache.InformerSynced{
 			fittingJobInformer.Informer().HasSynced,
 			configMapInformer.Informer().HasSynced,
 			cronJobInformer.Informer().HasSynced,
 			jobInformer.Informer().HasSynced,
 			podInformer.Informer().HasSynced,
+			failedCreateInformer.Informer().HasSynced,
 		},
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
@@ -131,6 +136,9 @@ func New(
 		if err := informer.AddIndexers(cache.Indexers{byFittingJob: fittingJobOfRun}); err != nil {
 			return nil, fmt.Errorf("adding the FittingJob index: %w", err)
 		}
+	}
+	if err := failedCreateInformer.Informer().AddIndexers(cache.Indexers{byJob: jobOfEvent}); err != nil {
+		return nil, fmt.Errorf("adding the Job index of events: %w", err)
 	}
 	if _, err := fittingJobInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueueFittingJob,
@@ -156,6 +164,12 @@ func New(
 		DeleteFunc: c.handleJob,
 	}); err != nil {
 		return nil, fmt.Errorf("adding Job event handler: %w", err)
+	}
+	if _, err := failedCreateInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.handleFailedCreate,
+		UpdateFunc: ifChanged(c.handleFailedCreate),
+	}); err != nil {
+		return nil, fmt.Errorf("adding event handler of FailedCreate events: %w", err)
 	}
 	if _, err := podInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.handlePod,

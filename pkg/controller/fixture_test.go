@@ -60,6 +60,9 @@ type fixture struct {
 	cronJobs    []*batchv1.CronJob
 	jobs        []*batchv1.Job
 	pods        []*corev1.Pod
+	// events are FailedCreate events on Jobs, as FailedCreateSelector
+	// selects them.
+	failedCreates []*corev1.Event
 	// Objects only in the fake API server, whatever their labels.
 	uncached []runtime.Object
 	// Reactors run before the fake API server's object tracker.
@@ -121,11 +124,12 @@ func (f *fixture) newController(ctx context.Context) *Controller {
 	cjInformer := kubeInformers.Batch().V1().CronJobs()
 	jobInformer := kubeInformers.Batch().V1().Jobs()
 	podInformer := kubeInformers.Core().V1().Pods()
+	eventInformer := kubeInformers.Core().V1().Events()
 	if f.now.IsZero() {
 		f.now = fixtureNow
 	}
 	f.clock = clocktesting.NewFakeClock(f.now)
-	c, err := New(f.kubeClient, f.ihpaClient, fjInformer, cmInformer, cjInformer, jobInformer, podInformer, f.recorder,
+	c, err := New(f.kubeClient, f.ihpaClient, fjInformer, cmInformer, cjInformer, jobInformer, podInformer, eventInformer, f.recorder,
 		Options{FreshnessGrace: fixtureGrace, Clock: f.clock})
 	if err != nil {
 		f.t.Fatal(err)
@@ -151,6 +155,13 @@ func (f *fixture) newController(ctx context.Context) *Controller {
 	}
 	for _, pod := range f.pods {
 		addSelected(f.t, podInformer.Informer().GetIndexer(), selector, pod)
+	}
+	for _, event := range f.failedCreates {
+		trimmed, err := TrimForCache(event.DeepCopy())
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		mustAdd(f.t, eventInformer.Informer().GetIndexer(), trimmed)
 	}
 	return c
 }

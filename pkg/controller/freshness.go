@@ -33,16 +33,19 @@ type freshness struct {
 // then the age of the last success against one period of the schedule
 // plus the grace.
 //
-// A suspended CronJob does not stop the clock: the forecast ages all the
-// same and goes overdue, and the message says that the CronJob is
-// suspended.
+// A suspended FittingJob runs no fit, which is what its author asked for,
+// not a failure to name as one: while its last success is fresh it stays
+// True (the message says it is suspended); after that, or with no success
+// at all, it is False with reason Suspended rather than FitOverdue. False
+// all the same: a forecast the HPA reads is stale whatever the reason, and
+// an alert on it is to be silenced deliberately, not hidden.
 func forecastFresh(in freshness) (metav1.Condition, time.Time) {
 	cond := func(status metav1.ConditionStatus, reason, message string) metav1.Condition {
 		return metav1.Condition{Type: ihpav1beta2.ConditionForecastFresh, Status: status, Reason: reason, Message: message}
 	}
 	suspended := ""
 	if in.suspended {
-		suspended = " The CronJob is suspended: no run is scheduled."
+		suspended = " The FittingJob is suspended: no fit runs until it is resumed."
 	}
 
 	if run := in.lastRun; run != nil {
@@ -50,12 +53,16 @@ func forecastFresh(in freshness) (metav1.Condition, time.Time) {
 		case run.Outcome == ihpav1beta2.RunFailed:
 			return cond(metav1.ConditionFalse, ihpav1beta2.ReasonFitFailed,
 				fmt.Sprintf("Job %s failed: %s: %s", run.JobName, run.Reason, run.Message)), time.Time{}
+		case run.Outcome == ihpav1beta2.RunRunning && run.Reason == ihpav1beta2.RunReasonFailedCreate:
+			return cond(metav1.ConditionFalse, ihpav1beta2.ReasonFitCannotStart,
+				fmt.Sprintf("The run cannot start: %s", run.Message)), time.Time{}
 		case run.Outcome == ihpav1beta2.RunRunning && run.Reason != "":
 			return cond(metav1.ConditionFalse, ihpav1beta2.ReasonFitStuck,
 				fmt.Sprintf("Job %s is stuck: %s: %s", run.JobName, run.Reason, run.Message)), time.Time{}
 		case run.Outcome == ihpav1beta2.RunRunning && in.previous != nil &&
 			in.previous.Status == metav1.ConditionFalse &&
-			(in.previous.Reason == ihpav1beta2.ReasonFitFailed || in.previous.Reason == ihpav1beta2.ReasonFitStuck):
+			(in.previous.Reason == ihpav1beta2.ReasonFitFailed || in.previous.Reason == ihpav1beta2.ReasonFitStuck ||
+				in.previous.Reason == ihpav1beta2.ReasonFitCannotStart):
 			// A new run after a failed or stuck one: what the last
 			// finished run said holds until this one finishes.
 			return cond(in.previous.Status, in.previous.Reason, in.previous.Message), time.Time{}
@@ -83,11 +90,19 @@ func forecastFresh(in freshness) (metav1.Condition, time.Time) {
 				fmt.Sprintf("The last fit succeeded at %s; the forecast is fresh until %s (one schedule period, %s, plus a grace of %s).%s",
 					stamp(success), stamp(deadline), period, in.grace, suspended)), deadline
 		}
+		if in.suspended {
+			return cond(metav1.ConditionFalse, ihpav1beta2.ReasonSuspended,
+				fmt.Sprintf("The FittingJob is suspended: no fit runs until it is resumed. The last fit succeeded at %s.", stamp(success))), time.Time{}
+		}
 		return cond(metav1.ConditionFalse, ihpav1beta2.ReasonFitOverdue,
-			fmt.Sprintf("No fit has succeeded since %s; one was due by %s (one schedule period, %s, plus a grace of %s).%s",
-				stamp(success), stamp(deadline), period, in.grace, suspended)), time.Time{}
+			fmt.Sprintf("No fit has succeeded since %s; one was due by %s (one schedule period, %s, plus a grace of %s).",
+				stamp(success), stamp(deadline), period, in.grace)), time.Time{}
 	}
 
+	if in.suspended {
+		return cond(metav1.ConditionFalse, ihpav1beta2.ReasonSuspended,
+			"The FittingJob is suspended: no fit runs until it is resumed. No fit has succeeded yet."), time.Time{}
+	}
 	first := in.schedule.Next(in.created)
 	if first.IsZero() {
 		return cond(metav1.ConditionUnknown, ihpav1beta2.ReasonInvalidSchedule,
@@ -96,12 +111,12 @@ func forecastFresh(in freshness) (metav1.Condition, time.Time) {
 	due := first.Add(in.grace)
 	if in.now.Before(due) {
 		return cond(metav1.ConditionUnknown, ihpav1beta2.ReasonAwaitingFirstFit,
-			fmt.Sprintf("No fit has succeeded yet; the first scheduled run is at %s, and the fit is overdue if none has succeeded by %s.%s",
-				stamp(first), stamp(due), suspended)), due
+			fmt.Sprintf("No fit has succeeded yet; the first scheduled run is at %s, and the fit is overdue if none has succeeded by %s.",
+				stamp(first), stamp(due))), due
 	}
 	return cond(metav1.ConditionFalse, ihpav1beta2.ReasonFitOverdue,
-		fmt.Sprintf("No fit has succeeded yet; the first scheduled run was at %s, and one was due by %s.%s",
-			stamp(first), stamp(due), suspended)), time.Time{}
+		fmt.Sprintf("No fit has succeeded yet; the first scheduled run was at %s, and one was due by %s.",
+			stamp(first), stamp(due))), time.Time{}
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -137,3 +137,18 @@ func (c *Controller) handlePod(obj any) {
 	}
 	c.handleJob(job)
 }
+
+// handleFailedCreate maps the Job controller's FailedCreate event on a Job
+// to that Job's FittingJob: the API server refused the run's Pod.
+func (c *Controller) handleFailedCreate(obj any) {
+	event, ok := withoutTombstone(obj).(*corev1.Event)
+	if !ok {
+		utilruntime.HandleError(fmt.Errorf("unexpected object in event handler: %T", obj))
+		return
+	}
+	job, err := c.jobs.Jobs(event.InvolvedObject.Namespace).Get(event.InvolvedObject.Name)
+	if err != nil || job.UID != event.InvolvedObject.UID {
+		return // not one of the runs the controller caches
+	}
+	c.handleJob(job)
+}

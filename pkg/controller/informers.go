@@ -4,6 +4,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
@@ -15,6 +16,14 @@ import (
 // the controller's own objects (informers.WithTweakListOptions).
 func ManagedBySelector(options *metav1.ListOptions) {
 	options.LabelSelector = labels.Set{ihpav1beta2.ManagedByLabel: ihpav1beta2.ManagedByValue}.String()
+}
+
+// FailedCreateSelector restricts an Event informer to the Job controller's
+// FailedCreate events on Jobs (informers.WithTweakListOptions): a run
+// whose Pod the API server refuses has no Pod to explain it, and the Job
+// controller reports the refusal only as such an event on the Job.
+func FailedCreateSelector(options *metav1.ListOptions) {
+	options.FieldSelector = fields.Set{"involvedObject.kind": "Job", "reason": "FailedCreate"}.String()
 }
 
 // The informers' transforms keep of each object only what the controller
@@ -33,7 +42,7 @@ func ManagedBySelector(options *metav1.ListOptions) {
 //     never writes them. Children are kept whole: an update starts from
 //     the cached copy.
 //   - Jobs keep their metadata (of the annotations, only the scheduled
-//     time), activeDeadlineSeconds and status; Pods their metadata (no
+//     time), activeDeadlineSeconds, suspend and status; Pods their metadata (no
 //     annotations) and the status fields that explain a run. Neither is
 //     ever written.
 //
@@ -52,6 +61,8 @@ func TrimForCache(obj any) (any, error) {
 		trimJob(o)
 	case *corev1.Pod:
 		trimPod(o)
+	case *corev1.Event:
+		trimEvent(o)
 	}
 	return DropManagedFields(obj)
 }
@@ -70,7 +81,7 @@ func trimJob(job *batchv1.Job) {
 		kept = map[string]string{batchv1.CronJobScheduledTimestampAnnotation: t}
 	}
 	job.Annotations = kept
-	job.Spec = batchv1.JobSpec{ActiveDeadlineSeconds: job.Spec.ActiveDeadlineSeconds}
+	job.Spec = batchv1.JobSpec{ActiveDeadlineSeconds: job.Spec.ActiveDeadlineSeconds, Suspend: job.Spec.Suspend}
 	job.Status.UncountedTerminatedPods = nil
 }
 
@@ -84,6 +95,28 @@ func trimPod(pod *corev1.Pod) {
 		Conditions:            pod.Status.Conditions,
 		InitContainerStatuses: trimContainerStatuses(pod.Status.InitContainerStatuses),
 		ContainerStatuses:     trimContainerStatuses(pod.Status.ContainerStatuses),
+	}
+}
+
+// trimEvent keeps what explains a run's refused Pod: which Job, when, and
+// the API server's words, cut to an event's length.
+func trimEvent(event *corev1.Event) {
+	*event = corev1.Event{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: event.Namespace, Name: event.Name, UID: event.UID, ResourceVersion: event.ResourceVersion,
+			CreationTimestamp: event.CreationTimestamp,
+		},
+		InvolvedObject: corev1.ObjectReference{
+			Kind: event.InvolvedObject.Kind, Namespace: event.InvolvedObject.Namespace,
+			Name: event.InvolvedObject.Name, UID: event.InvolvedObject.UID,
+		},
+		Reason:         event.Reason,
+		Message:        cut(event.Message, maxEventMessage),
+		Type:           event.Type,
+		Count:          event.Count,
+		FirstTimestamp: event.FirstTimestamp,
+		LastTimestamp:  event.LastTimestamp,
+		EventTime:      event.EventTime,
 	}
 }
 

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"sort"
+	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -24,6 +25,9 @@ type observed struct {
 	jobs   []*batchv1.Job
 	newest *batchv1.Job
 	pods   []*corev1.Pod
+	// failedCreate is the Job controller's latest FailedCreate event on
+	// newest, nil without any.
+	failedCreate *corev1.Event
 }
 
 // observe reads what fj's sync needs from the listers.
@@ -41,6 +45,9 @@ func (c *Controller) observe(fj *ihpav1beta2.FittingJob) (*observed, error) {
 	}
 	if seen.newest = newestJob(seen.jobs); seen.newest != nil {
 		if seen.pods, err = c.podsOf(seen.newest); err != nil {
+			return nil, err
+		}
+		if seen.failedCreate, err = c.latestFailedCreate(seen.newest); err != nil {
 			return nil, err
 		}
 	}
@@ -106,4 +113,40 @@ func (c *Controller) podsOf(job *batchv1.Job) ([]*corev1.Pod, error) {
 		return runBefore(owned[j].CreationTimestamp.Time, owned[j].Name, owned[i].CreationTimestamp.Time, owned[i].Name)
 	})
 	return owned, nil
+}
+
+// byJob indexes events by the UID of the Job they are about.
+const byJob = "job"
+
+func jobOfEvent(obj any) ([]string, error) {
+	if event, ok := obj.(*corev1.Event); ok && event.InvolvedObject.UID != "" {
+		return []string{string(event.InvolvedObject.UID)}, nil
+	}
+	return nil, nil
+}
+
+// latestFailedCreate is the latest cached FailedCreate event on job.
+func (c *Controller) latestFailedCreate(job *batchv1.Job) (*corev1.Event, error) {
+	objs, err := c.failedCreateIndex.ByIndex(byJob, string(job.UID))
+	if err != nil {
+		return nil, err
+	}
+	var latest *corev1.Event
+	for _, obj := range objs {
+		if event, ok := obj.(*corev1.Event); ok && (latest == nil || eventTime(latest).Before(eventTime(event))) {
+			latest = event
+		}
+	}
+	return latest, nil
+}
+
+// eventTime is when event last happened, whichever API wrote it.
+func eventTime(event *corev1.Event) time.Time {
+	switch {
+	case !event.LastTimestamp.IsZero():
+		return event.LastTimestamp.Time
+	case !event.EventTime.IsZero():
+		return event.EventTime.Time
+	}
+	return event.CreationTimestamp.Time
 }

@@ -140,11 +140,13 @@ func TestFreshnessOverTime(t *testing.T) {
 		wantReason string
 		wantInMsg  string
 	}{
-		"before the first run is due, plus grace":   {now: at(time.Hour - time.Second), wantStatus: metav1.ConditionUnknown, wantReason: ihpav1beta2.ReasonAwaitingFirstFit},
-		"the first run is overdue":                  {now: at(time.Hour), wantStatus: metav1.ConditionFalse, wantReason: ihpav1beta2.ReasonFitOverdue},
-		"fresh until one period plus grace":         {now: at(25*time.Hour + time.Minute), jobs: []*batchv1.Job{done}, wantStatus: metav1.ConditionTrue, wantReason: ihpav1beta2.ReasonFitSucceeded, wantInMsg: "fresh until 2026-11-02T05:05:00Z"},
-		"overdue after one period plus grace":       {now: at(25*time.Hour + 2*time.Minute), jobs: []*batchv1.Job{done}, wantStatus: metav1.ConditionFalse, wantReason: ihpav1beta2.ReasonFitOverdue, wantInMsg: "due by 2026-11-02T05:05:00Z"},
-		"suspended: the forecast ages all the same": {now: at(26 * time.Hour), suspend: true, jobs: []*batchv1.Job{done}, wantStatus: metav1.ConditionFalse, wantReason: ihpav1beta2.ReasonFitOverdue, wantInMsg: "The CronJob is suspended"},
+		"before the first run is due, plus grace": {now: at(time.Hour - time.Second), wantStatus: metav1.ConditionUnknown, wantReason: ihpav1beta2.ReasonAwaitingFirstFit},
+		"the first run is overdue":                {now: at(time.Hour), wantStatus: metav1.ConditionFalse, wantReason: ihpav1beta2.ReasonFitOverdue},
+		"fresh until one period plus grace":       {now: at(25*time.Hour + time.Minute), jobs: []*batchv1.Job{done}, wantStatus: metav1.ConditionTrue, wantReason: ihpav1beta2.ReasonFitSucceeded, wantInMsg: "fresh until 2026-11-02T05:05:00Z"},
+		"overdue after one period plus grace":     {now: at(25*time.Hour + 2*time.Minute), jobs: []*batchv1.Job{done}, wantStatus: metav1.ConditionFalse, wantReason: ihpav1beta2.ReasonFitOverdue, wantInMsg: "due by 2026-11-02T05:05:00Z"},
+		"suspended, still fresh":                  {now: at(25*time.Hour + time.Minute), suspend: true, jobs: []*batchv1.Job{done}, wantStatus: metav1.ConditionTrue, wantReason: ihpav1beta2.ReasonFitSucceeded, wantInMsg: "The FittingJob is suspended"},
+		"suspended, no longer fresh: not overdue": {now: at(26 * time.Hour), suspend: true, jobs: []*batchv1.Job{done}, wantStatus: metav1.ConditionFalse, wantReason: ihpav1beta2.ReasonSuspended, wantInMsg: "succeeded at 2026-11-01T04:05:00Z"},
+		"suspended before any success":            {now: at(time.Hour), suspend: true, wantStatus: metav1.ConditionFalse, wantReason: ihpav1beta2.ReasonSuspended, wantInMsg: "No fit has succeeded yet"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -282,6 +284,7 @@ func TestSeriesOfADeletedFittingJobAreRemoved(t *testing.T) {
 		"fittingjob_last_run_outcome/Succeeded":     1,
 		"fittingjob_last_run_outcome/Failed":        0,
 		"fittingjob_last_run_outcome/Running":       0,
+		"fittingjob_last_run_outcome/Unknown":       0,
 		"fittingjob_runs_total/succeeded":           1,
 		"fittingjob_runs_total/failed":              0,
 		"fittingjob_forecast_fresh":                 1,

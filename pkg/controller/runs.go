@@ -32,7 +32,12 @@ func runBefore(t1 time.Time, name1 string, t2 time.Time, name2 string) bool {
 // comes first; its Pods explain, where the Job is silent, why a run does
 // not progress, and add to a failure how the fit ended. limit is how long
 // a run may go before it is stuck (zero: no limit known).
-func observeRun(job *batchv1.Job, pods []*corev1.Pod, now time.Time, limit time.Duration) *ihpav1beta2.LastRun {
+//
+// A run with no Pod at all is explained by the Job itself: suspended, or,
+// when the API server refuses its Pod, by the Job controller's
+// FailedCreate event (failedCreate, nil without one), which is then its
+// only trace.
+func observeRun(job *batchv1.Job, pods []*corev1.Pod, failedCreate *corev1.Event, now time.Time, limit time.Duration) *ihpav1beta2.LastRun {
 	run := &ihpav1beta2.LastRun{
 		JobName:   job.Name,
 		StartTime: job.CreationTimestamp.DeepCopy(),
@@ -66,6 +71,18 @@ func observeRun(job *batchv1.Job, pods []*corev1.Pod, now time.Time, limit time.
 	for _, pod := range pods {
 		if reason, message, ok := stuckPod(pod); ok {
 			run.Reason, run.Message = reason, cut(message, maxRunMessage)
+			return run
+		}
+	}
+	if len(pods) == 0 {
+		switch {
+		case job.Spec.Suspend != nil && *job.Spec.Suspend:
+			run.Reason = ihpav1beta2.RunReasonSuspended
+			run.Message = fmt.Sprintf("Job %s is suspended: it starts no Pod until it is resumed", job.Name)
+			return run
+		case failedCreate != nil:
+			run.Reason = ihpav1beta2.RunReasonFailedCreate
+			run.Message = cut(fmt.Sprintf("Job %s cannot create its Pod: %s", job.Name, failedCreate.Message), maxRunMessage)
 			return run
 		}
 	}
@@ -275,4 +292,28 @@ func describeTermination(t *corev1.ContainerStateTerminated) string {
 
 func containerStatuses(pod *corev1.Pod) []corev1.ContainerStatus {
 	return append(append([]corev1.ContainerStatus(nil), pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...)
+}
+
+// goneRun closes recorded, a run recorded as running, whose Job is not
+// among jobs any more: deleted, or removed by its TTL before it was seen
+// to finish. Such a run never finishes; left as it was, it would stay the
+// current run, stuck or running, until another run finished. ok is false
+// when recorded is not such a run.
+func goneRun(recorded *ihpav1beta2.LastRun, jobs []*batchv1.Job, now time.Time) (*ihpav1beta2.LastRun, bool) {
+	if recorded == nil || recorded.Outcome != ihpav1beta2.RunRunning {
+		return nil, false
+	}
+	for _, job := range jobs {
+		if job.Name == recorded.JobName {
+			return nil, false
+		}
+	}
+	gone := recorded.DeepCopy()
+	gone.Outcome, gone.Reason = ihpav1beta2.RunUnknown, ihpav1beta2.RunReasonJobGone
+	gone.CompletionTime = &metav1.Time{Time: now}
+	gone.Message = fmt.Sprintf("Job %s disappeared before it was seen to finish (deleted, or removed by its TTL)", recorded.JobName)
+	if recorded.Reason != "" {
+		gone.Message = cut(fmt.Sprintf("%s; it was %s: %s", gone.Message, recorded.Reason, recorded.Message), maxRunMessage)
+	}
+	return gone, true
 }

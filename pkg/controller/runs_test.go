@@ -16,9 +16,10 @@ import (
 
 // runState is what the caches hold at one moment of a run.
 type runState struct {
-	now  time.Time
-	jobs []*batchv1.Job
-	pods []*corev1.Pod
+	now           time.Time
+	jobs          []*batchv1.Job
+	pods          []*corev1.Pod
+	failedCreates []*corev1.Event
 }
 
 // syncAt syncs fj (as recorded) against state and returns the FittingJob
@@ -29,7 +30,7 @@ func syncAt(t *testing.T, fj *ihpav1beta2.FittingJob, state runState) (*ihpav1be
 	f := newFixture(t)
 	f.now = state.now
 	f.withChildren(fj)
-	f.jobs, f.pods = state.jobs, state.pods
+	f.jobs, f.pods, f.failedCreates = state.jobs, state.pods, state.failedCreates
 	actions, err := f.sync(fj)
 	if err != nil {
 		t.Fatal(err)

@@ -89,12 +89,16 @@ func computeStatus(in statusInputs) nextStatus {
 			limit, _ = periodAround(schedule, job.CreationTimestamp.Time)
 		}
 		limit = runLimit(job, limit)
-		observedRun = observeRun(job, seen.pods, in.now, limit)
+		observedRun = observeRun(job, seen.pods, seen.failedCreate, in.now, limit)
 		if observedRun.Outcome == ihpav1beta2.RunRunning && observedRun.Reason == "" && limit > 0 {
 			recheck = job.CreationTimestamp.Add(limit)
 		}
 	}
-	status.LastRun = nextLastRun(recorded.LastRun, observedRun)
+	lastRun := recorded.LastRun
+	if gone, ok := goneRun(lastRun, seen.jobs, in.now); ok {
+		lastRun = gone
+	}
+	status.LastRun = nextLastRun(lastRun, observedRun)
 	status.LastSuccessfulTime = lastSuccess(recorded.LastSuccessfulTime, cronJob, seen.jobs, in.now)
 	scheduled := cronJob
 	if scheduled != nil && activeJobNotSeen(scheduled, seen.jobs) {
@@ -173,11 +177,18 @@ func statusEvents(fj *ihpav1beta2.FittingJob, children childrenResult, ready met
 	}
 
 	run, before := status.LastRun, recorded.LastRun
+	if run != nil && run.Outcome == ihpav1beta2.RunRunning && run.Reason == ihpav1beta2.RunReasonFailedCreate &&
+		(before == nil || before.JobName != run.JobName || before.Reason != run.Reason) {
+		events = append(events, event{corev1.EventTypeWarning, ihpav1beta2.EventReasonFitCannotStart, run.Message})
+	}
 	if run == nil || run.Outcome == ihpav1beta2.RunRunning ||
 		(before != nil && before.JobName == run.JobName && before.Outcome == run.Outcome) {
 		return events, nil
 	}
 	switch run.Outcome {
+	case ihpav1beta2.RunUnknown:
+		events = append(events, event{corev1.EventTypeWarning, ihpav1beta2.EventReasonFitLost, run.Message})
+		return events, nil
 	case ihpav1beta2.RunFailed:
 		events = append(events, event{corev1.EventTypeWarning, ihpav1beta2.EventReasonFitFailed,
 			fmt.Sprintf("Job %s failed: %s: %s", run.JobName, run.Reason, run.Message)})

@@ -35,7 +35,7 @@ var (
 	}, []string{"namespace", "fittingjob"})
 )
 
-var runOutcomes = []ihpav1beta2.RunOutcome{ihpav1beta2.RunRunning, ihpav1beta2.RunSucceeded, ihpav1beta2.RunFailed}
+var runOutcomes = []ihpav1beta2.RunOutcome{ihpav1beta2.RunRunning, ihpav1beta2.RunSucceeded, ihpav1beta2.RunFailed, ihpav1beta2.RunUnknown}
 
 func init() {
 	Registry.MustRegister(lastSuccess, lastRunOutcome, runs, forecastFresh)

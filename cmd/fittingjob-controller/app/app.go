@@ -152,12 +152,20 @@ func Run(ctx context.Context, opts Options) error {
 	defer broadcaster.Shutdown()
 	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: controller.Name})
 
+	// The Job controller's FailedCreate events on Jobs: the only word of
+	// a run whose Pod the API server refuses.
+	eventInformers := kubeinformers.NewSharedInformerFactoryWithOptions(kubeClient, 0,
+		kubeinformers.WithNamespace(opts.Namespace),
+		kubeinformers.WithTweakListOptions(controller.FailedCreateSelector),
+		kubeinformers.WithTransform(controller.TrimForCache))
+
 	c, err := controller.New(kubeClient, ihpaClient,
 		ihpaInformers.Ihpa().V1beta2().FittingJobs(),
 		kubeInformers.Core().V1().ConfigMaps(),
 		kubeInformers.Batch().V1().CronJobs(),
 		kubeInformers.Batch().V1().Jobs(),
 		kubeInformers.Core().V1().Pods(),
+		eventInformers.Core().V1().Events(),
 		recorder,
 		controller.Options{FreshnessGrace: opts.FreshnessGrace, ResyncPeriod: opts.ResyncPeriod})
 	if err != nil {
@@ -168,11 +176,13 @@ func Run(ctx context.Context, opts Options) error {
 	// and reports ready; only the leader runs workers.
 	ihpaInformers.Start(ctx.Done())
 	kubeInformers.Start(ctx.Done())
+	eventInformers.Start(ctx.Done())
 	defer func() {
 		// Shutdown waits for the informers, which stop with ctx.
 		cancel(nil)
 		ihpaInformers.Shutdown()
 		kubeInformers.Shutdown()
+		eventInformers.Shutdown()
 	}()
 
 	health := newHealthServer(c.HasSynced)

@@ -343,8 +343,9 @@ func (c *cluster) up(ctx context.Context, dir, bin string, apiserverFlags, kcmFl
 		// (so Jobs could not create theirs), and its appearance is our sign
 		// that kcm is working. clusterrole-aggregation folds aggregated
 		// ClusterRoles (the FittingJob view/edit roles) into view, edit and
-		// admin, as on every real cluster.
-		"--controllers=garbagecollector,cronjob,job,serviceaccount,serviceaccount-token,namespace,clusterrole-aggregation",
+		// admin, as on every real cluster. resourcequota records each
+		// quota's hard limits, without which admission enforces none.
+		"--controllers=garbagecollector,cronjob,job,serviceaccount,serviceaccount-token,namespace,clusterrole-aggregation,resourcequota",
 		"--service-account-private-key-file=" + p.saKey,
 		"--root-ca-file=" + p.caFile,
 		"--leader-elect=false",

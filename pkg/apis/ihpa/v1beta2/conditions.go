@@ -58,6 +58,9 @@ const (
 	RunRunning   RunOutcome = "Running"
 	RunSucceeded RunOutcome = "Succeeded"
 	RunFailed    RunOutcome = "Failed"
+	// RunUnknown: the run's Job disappeared before it was seen to finish
+	// (deleted, or removed by its TTL first).
+	RunUnknown RunOutcome = "Unknown"
 )
 
 // ConditionForecastFresh is True while the last successful fit is within
@@ -82,6 +85,16 @@ const (
 	// ReasonAwaitingFirstFit (Unknown): nothing has succeeded yet and the
 	// first run is not yet overdue.
 	ReasonAwaitingFirstFit = "AwaitingFirstFit"
+	// ReasonFitCannotStart (False): the last run's Job cannot create its
+	// Pod: the API server refuses it (a missing ServiceAccount, Pod
+	// Security, a ResourceQuota or LimitRange, an admission webhook), as
+	// the Job controller reports in a FailedCreate event, which the run's
+	// message quotes.
+	ReasonFitCannotStart = "FitCannotStart"
+	// ReasonSuspended (False): the FittingJob (its CronJob) is suspended
+	// and its last fit is no longer fresh, or none succeeded: no fit runs
+	// until it is resumed.
+	ReasonSuspended = "Suspended"
 	// ReasonInvalidSchedule (Unknown): the schedule in force cannot be
 	// parsed, so no period is known (Ready says why).
 	ReasonInvalidSchedule = "InvalidSchedule"
@@ -96,12 +109,27 @@ const (
 	RunReasonRunningTooLong = "RunningTooLong"
 	// RunReasonFailed: the Job failed without saying why.
 	RunReasonFailed = "Failed"
+	// RunReasonFailedCreate: the Job cannot create its Pod; the message
+	// quotes the Job controller's FailedCreate event.
+	RunReasonFailedCreate = "FailedCreate"
+	// RunReasonSuspended: the run's Job is suspended (spec.suspend), so
+	// it starts no Pod.
+	RunReasonSuspended = "Suspended"
+	// RunReasonJobGone: the run's Job disappeared before the controller
+	// saw it finish (outcome Unknown).
+	RunReasonJobGone = "JobGone"
 )
 
 // Reasons of the events about runs.
 const (
 	// EventReasonFitFailed (Warning): once per failed Job.
 	EventReasonFitFailed = "FitFailed"
+	// EventReasonFitCannotStart (Warning): once per run whose Job cannot
+	// create its Pod.
+	EventReasonFitCannotStart = "FitCannotStart"
+	// EventReasonFitLost (Warning): once per run whose Job disappeared
+	// before it finished.
+	EventReasonFitLost = "FitLost"
 	// EventReasonFitRecovered (Normal): once when a run succeeds after
 	// failed or stuck ones.
 	EventReasonFitRecovered = "FitRecovered"

@@ -344,7 +344,8 @@ type LastRun struct {
 	// StartTime is when the run started: the Job's creation time.
 	// +optional
 	StartTime *metav1.Time `json:"startTime,omitempty"`
-	// CompletionTime is when the Job succeeded or failed.
+	// CompletionTime is when the Job succeeded or failed, or when the
+	// controller found that its Job had disappeared.
 	// +optional
 	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
 	// Outcome of the run.
@@ -362,8 +363,9 @@ type LastRun struct {
 	Message string `json:"message,omitempty"`
 }
 
-// RunOutcome is how a run ended, or Running.
-// +kubebuilder:validation:Enum=Running;Succeeded;Failed
+// RunOutcome is how a run ended, or Running; Unknown when its Job
+// disappeared before it finished.
+// +kubebuilder:validation:Enum=Running;Succeeded;Failed;Unknown
 type RunOutcome string
 
 // FittingJobList is a list of FittingJobs.
