@@ -56,6 +56,9 @@ type Controller struct {
 
 	verified  verifiedSet
 	schedules scheduleCache
+	// seriesSetAt is the resourceVersion of each FittingJob whose
+	// per-FittingJob series were last set from its recorded status.
+	seriesSetAt versions
 
 	// syncHandler is sync; tests replace it.
 	syncHandler func(ctx context.Context, key cache.ObjectName) (requeueAfter time.Duration, err error)

@@ -3,9 +3,11 @@ package controller
 import (
 	"context"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
@@ -92,5 +94,46 @@ func (c *Controller) emitStatus(fj *ihpav1beta2.FittingJob, next nextStatus) {
 	if next.finished != nil {
 		metrics.CountRun(fj.Namespace, fj.Name, next.finished.Outcome)
 	}
+	// The series change only with the status: a sync that found the
+	// status as recorded at the version they were last set from (a
+	// resync, mostly) leaves them be.
+	key := cache.MetaObjectToName(fj)
+	if !next.changed && fj.ResourceVersion != "" && c.seriesSetAt.get(key) == fj.ResourceVersion {
+		return
+	}
 	metrics.ObserveFittingJob(fj.Namespace, fj.Name, &next.status)
+	if next.changed {
+		c.seriesSetAt.forget(key) // the write made a version not seen yet
+	} else {
+		c.seriesSetAt.set(key, fj.ResourceVersion)
+	}
+}
+
+// versions remembers, for each FittingJob, the resourceVersion something
+// was last done for. The workqueue never hands one key to two workers at
+// once; the lock is for the map.
+type versions struct {
+	mu sync.Mutex
+	m  map[cache.ObjectName]string
+}
+
+func (v *versions) get(key cache.ObjectName) string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.m[key]
+}
+
+func (v *versions) set(key cache.ObjectName, resourceVersion string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.m == nil {
+		v.m = map[cache.ObjectName]string{}
+	}
+	v.m[key] = resourceVersion
+}
+
+func (v *versions) forget(key cache.ObjectName) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	delete(v.m, key)
 }

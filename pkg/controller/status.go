@@ -8,7 +8,6 @@ import (
 	"github.com/robfig/cron/v3"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -135,7 +134,7 @@ func computeStatus(in statusInputs) nextStatus {
 	if !recheck.IsZero() {
 		next.requeueAfter = recheck.Sub(in.now)
 	}
-	if next.changed = !equality.Semantic.DeepEqual(recorded, status); next.changed {
+	if next.changed = !statusEqual(recorded, status); next.changed {
 		next.events, next.finished = statusEvents(fj, in.children, ready, status)
 	}
 	return next

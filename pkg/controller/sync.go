@@ -44,6 +44,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (requeueAft
 		metrics.Syncs.WithLabelValues(resultGone).Inc()
 		metrics.ForgetFittingJob(key.Namespace, key.Name)
 		c.verified.forget(key)
+		c.seriesSetAt.forget(key)
 		return 0, nil
 	}
 	if err != nil {

@@ -18,16 +18,18 @@ import (
 // controller never synced in it: forgetSyncs and checkSynced, and
 // waitForResyncs, are the positive controls of such windows.
 //
-// Every sync of a FittingJob that gets as
-// far as its status creates the FittingJob's fittingjob_runs_total series
-// (from zero) in the process-wide metrics.Registry, which the controllers
-// these tests run in-process share. Dropping the series and finding them
-// again later proves that a sync of that FittingJob ran in between.
+// A controller's first sync of a FittingJob that gets as far as its status
+// (and any sync that changes the status) creates the FittingJob's
+// fittingjob_runs_total series (from zero) in the process-wide
+// metrics.Registry, which the controllers these tests run in-process
+// share. Dropping the series, then starting a controller, and finding
+// them again later proves that a sync of that FittingJob ran in between.
 
 // forgetSyncs drops the per-FittingJob series of names, so that
 // checkSynced sees only syncs that run from now on. Call it while no
-// controller syncs them (stopped, or idle) to leave no sync half in the
-// window.
+// controller syncs them (stopped), before starting the one whose syncs
+// are to be seen: a controller that has set the series of a version
+// already does not set them again.
 func forgetSyncs(namespace string, names ...string) {
 	for _, name := range names {
 		metrics.ForgetFittingJob(namespace, name)
