@@ -21,8 +21,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/ with the current output")
 
-func ptrTo[T any](v T) *T { return &v }
-
 // compatibilityFixture is the original project's sample (README.md, "The
 // compatibility fixture"), read verbatim from testdata, as `kubectl apply`
 // would create it in the default namespace. Decoding rejects unknown

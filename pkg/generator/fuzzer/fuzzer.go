@@ -157,7 +157,7 @@ func (c *consumer) jobPatch(p *ihpav1beta2.JobPatchSpec) {
 	used := map[string]bool{}
 	for range c.intn(3) {
 		name := c.dnsLabel(1, 30)
-		if used[name] || name == "fittingjob-config" {
+		if used[name] || name == "fittingjob-config" || name == "fittingjob-configmap" {
 			continue
 		}
 		used[name] = true

@@ -164,9 +164,12 @@ type JobPatchSpec struct {
 	// +optional
 	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
 	// Volumes of the Pod; each one is also mounted at "/<volume name>".
+	// The names fittingjob-config and fittingjob-configmap are the
+	// controller's.
 	// +listType=map
 	// +listMapKey=name
 	// +kubebuilder:validation:XValidation:rule="self.all(v, v.name != 'fittingjob-config')",message="the volume name fittingjob-config is reserved for the controller's config volume"
+	// +kubebuilder:validation:XValidation:rule="self.all(v, v.name != 'fittingjob-configmap')",message="the volume name fittingjob-configmap is reserved for the controller's volume of the config ConfigMap"
 	// +optional
 	Volumes []corev1.Volume `json:"volumes,omitempty"`
 
@@ -282,14 +285,20 @@ type Provider struct {
 // the config ConfigMap) or, preferably, KeysFrom.
 // +kubebuilder:validation:XValidation:rule="(has(self.apikey) && has(self.appkey)) || (has(self.keysFrom) && size(self.keysFrom) > 0)",message="datadog needs apikey and appkey, or keysFrom"
 type DatadogProvider struct {
-	// APIKey is copied into config.json; prefer KeysFrom.
+	// APIKey is copied into config.json (unless KeysFrom is set); prefer
+	// KeysFrom.
 	// +optional
 	APIKey string `json:"apikey,omitempty"`
-	// AppKey is copied into config.json; prefer KeysFrom.
+	// AppKey is copied into config.json (unless KeysFrom is set); prefer
+	// KeysFrom.
 	// +optional
 	AppKey string `json:"appkey,omitempty"`
-	// KeysFrom is added to the fitting container's envFrom, so the keys
-	// reach it as environment variables and never land in a ConfigMap.
+	// KeysFrom provides both keys, as the environment variables DD_API_KEY
+	// and DD_APP_KEY (typically a Secret with those keys). An init
+	// container of the fitting Pod that alone receives them writes them
+	// into the fitting container's config.json, on an emptyDir in memory;
+	// the fitting container also gets them in its envFrom. They never land
+	// in a ConfigMap. Inline keys next to KeysFrom are ignored.
 	// +optional
 	KeysFrom []corev1.EnvFromSource `json:"keysFrom,omitempty"`
 }
