@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/testutil"
 )
 
 // minimalFixture sets nothing the generator copies: every default applies.
@@ -36,6 +37,10 @@ func childrenFixtures(t testing.TB) map[string]*ihpav1beta2.FittingJob {
 		"prometheus":            prometheusFixture(),
 		"minimal":               minimalFixture(),
 		"rich-keysfrom":         richFixture(),
+		"restricted": testutil.FittingJob("team-r", "ihpa-worker-queue-length",
+			testutil.WithRestrictedSecurityContext()),
+		"restricted-keysfrom": testutil.FittingJob("team-r", "ihpa-worker-queue-length",
+			testutil.WithRestrictedSecurityContext(), testutil.WithDatadogKeysFrom("datadog-keys")),
 	}
 }
 

@@ -46,6 +46,7 @@ func jobSpec(fj *ihpav1beta2.FittingJob, spec *ihpav1beta2.FittingJobSpec) batch
 				ImagePullSecrets:   spec.ImagePullSecrets,
 				NodeSelector:       spec.NodeSelector,
 				ServiceAccountName: spec.ServiceAccountName,
+				SecurityContext:    spec.PodSecurityContext,
 				Tolerations:        spec.Tolerations,
 				RestartPolicy:      corev1.RestartPolicyOnFailure,
 				InitContainers:     initContainers(spec),
@@ -101,6 +102,7 @@ func container(spec *ihpav1beta2.FittingJobSpec) corev1.Container {
 		Resources:       spec.Resources,
 		VolumeMounts:    volumeMounts(spec.Volumes),
 		ImagePullPolicy: spec.ImagePullPolicy,
+		SecurityContext: spec.SecurityContext,
 	}
 }
 

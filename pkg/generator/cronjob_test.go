@@ -105,6 +105,7 @@ func TestCronJobRich(t *testing.T) {
 					ImagePullSecrets:   []corev1.LocalObjectReference{{Name: "pull-secret"}},
 					NodeSelector:       map[string]string{"kubernetes.io/os": "linux"},
 					ServiceAccountName: "ihpa-web",
+					SecurityContext:    in.Spec.PodSecurityContext,
 					Tolerations:        in.Spec.Tolerations,
 					RestartPolicy:      corev1.RestartPolicyOnFailure,
 					Volumes: append([]corev1.Volume{
@@ -134,6 +135,7 @@ func TestCronJobRich(t *testing.T) {
 							configMount,
 						},
 						ImagePullPolicy: corev1.PullIfNotPresent,
+						SecurityContext: in.Spec.SecurityContext,
 					}},
 				}},
 			}},

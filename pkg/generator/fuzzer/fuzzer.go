@@ -167,6 +167,21 @@ func (c *consumer) jobPatch(p *ihpav1beta2.JobPatchSpec) {
 		}
 		p.Volumes = append(p.Volumes, v)
 	}
+	if c.bool() {
+		p.PodSecurityContext = &corev1.PodSecurityContext{
+			RunAsNonRoot:   ptr(c.bool()),
+			RunAsUser:      ptr(int64(c.intn(65536))),
+			FSGroup:        ptr(int64(c.intn(65536))),
+			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileType(c.pick("RuntimeDefault", "Unconfined"))},
+		}
+	}
+	if c.bool() {
+		p.SecurityContext = &corev1.SecurityContext{
+			AllowPrivilegeEscalation: ptr(false),
+			ReadOnlyRootFilesystem:   ptr(c.bool()),
+			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+		}
+	}
 }
 
 // consumer hands out choices from data, and zeros once it runs out.

@@ -155,6 +155,16 @@ type JobPatchSpec struct {
 	// NodeSelector of the Pod.
 	// +optional
 	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	// PodSecurityContext is the fitting Pod's securityContext. A Pod and
+	// its containers both call theirs securityContext; here, where Pod and
+	// container fields sit side by side, the container keeps the name (as
+	// image, command and resources keep theirs) and the Pod's takes the
+	// name of its type. Unset, the Pod has none, as the default image
+	// needs. Pod Security "restricted" wants runAsNonRoot and a
+	// seccompProfile here (or on the container), and a non-zero runAsUser
+	// for an image that would run as root.
+	// +optional
+	PodSecurityContext *corev1.PodSecurityContext `json:"podSecurityContext,omitempty"`
 	// ServiceAccountName of the Pod: it needs to update the data ConfigMap.
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:XValidation:rule="self == '' || self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be a ServiceAccount name: a lowercase RFC 1123 subdomain (lowercase letters, digits, - and ., starting and ending with a letter or digit) of at most 253 characters"
@@ -196,6 +206,11 @@ type JobPatchSpec struct {
 	// Resources of the fitting container.
 	// +optional
 	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+	// SecurityContext of the fitting container. Unset, it has none, as the
+	// default image needs. Pod Security "restricted" wants
+	// allowPrivilegeEscalation false and capabilities that drop ALL here.
+	// +optional
+	SecurityContext *corev1.SecurityContext `json:"securityContext,omitempty"`
 }
 
 // Seasonality is the seasonality the forecasting model assumes.
