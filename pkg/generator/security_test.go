@@ -3,13 +3,17 @@ package generator
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/yaml"
 
+	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/testutil"
 )
 
@@ -167,4 +171,26 @@ func firstSet[T any](values ...*T) *T {
 		}
 	}
 	return nil
+}
+
+// TestRestrictedSampleHasTheTestedSetting: manifests/samples/restricted/
+// carries exactly the setting these tests and pkg/integration check
+// (testutil.WithRestrictedSecurityContext), which the API's page
+// documents.
+func TestRestrictedSampleHasTheTestedSetting(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "manifests", "samples", "restricted", "fittingjob.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sample := &ihpav1beta2.FittingJob{}
+	if err := yaml.UnmarshalStrict(raw, sample); err != nil {
+		t.Fatal(err)
+	}
+	want := testutil.FittingJob("ns", "fj", testutil.WithRestrictedSecurityContext())
+	if diff := cmp.Diff(want.Spec.PodSecurityContext, sample.Spec.PodSecurityContext); diff != "" {
+		t.Errorf("the sample's podSecurityContext (-tested +sample):\n%s", diff)
+	}
+	if diff := cmp.Diff(want.Spec.SecurityContext, sample.Spec.SecurityContext); diff != "" {
+		t.Errorf("the sample's securityContext (-tested +sample):\n%s", diff)
+	}
 }
