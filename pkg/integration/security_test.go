@@ -4,6 +4,7 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -134,6 +135,20 @@ func TestRestrictedNamespaceRunsFits(t *testing.T) {
 		}
 		fj := createFittingJob(t, restrictedRunFittingJob(ns, "keys", testutil.WithDatadogKeysFrom("datadog-keys")))
 		waitReady(t, ns, fj.Name)
+		// The keys are nowhere the controller writes.
+		cm := getConfigMap(t, ns, generator.ConfigMapName(fj))
+		cj, err := json.Marshal(getCronJob(t, ns, generator.CronJobName(fj)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, written := range []string{cm.Data[generator.ConfigKey], string(cj)} {
+			if strings.Contains(written, "api-key") || strings.Contains(written, "app-key") {
+				t.Errorf("a key is in a child: %s", written)
+			}
+		}
+		if !strings.HasPrefix(cm.Data[generator.ConfigKey], `{"provider":{"datadog":{"apikey":"","appkey":""}},`) {
+			t.Errorf("config.json = %s, want blank keys first", cm.Data[generator.ConfigKey])
+		}
 		job := startRun(t, ns, fj.Name, "keys-run")
 		pod := waitRunPod(t, ns, job.Name)
 		if len(pod.Spec.InitContainers) != 1 || pod.Spec.InitContainers[0].Name != generator.KeysContainerName {
@@ -147,7 +162,7 @@ func TestRestrictedNamespaceRunsFits(t *testing.T) {
 		bare.Spec.PodSecurityContext, bare.Spec.SecurityContext = nil, nil
 		bare = createFittingJob(t, bare)
 		waitReady(t, ns, bare.Name)
-		err := podSecurityVerdict(t, bare, true)
+		err = podSecurityVerdict(t, bare, true)
 		if strings.Contains(err.Error(), generator.KeysContainerName) {
 			t.Errorf("Pod Security refuses the init container: %v", err)
 		}
