@@ -13,9 +13,9 @@ import (
 // lives in a ConfigMap, where the keys must never be (nor in the
 // FittingJob, nor anywhere the controller could read them: it has no
 // access to Secrets). So, with keysFrom, the fitting Pod completes
-// config.json itself: an init container that alone receives keysFrom
-// copies the ConfigMap's config.json onto an emptyDir in memory, with the
-// keys filled in from its environment, and the fitting container mounts
+// config.json itself: an init container, which receives keysFrom and no
+// other environment, copies the ConfigMap's config.json onto an emptyDir
+// in memory, with the keys filled in from its environment, and the fitting container mounts
 // that emptyDir, instead of the ConfigMap, at ConfigMountPath. The keys
 // thus exist only in the Secret, in the Pod's environment and in the
 // Pod's own tmpfs, which goes with the Pod.

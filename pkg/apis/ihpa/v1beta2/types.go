@@ -310,10 +310,10 @@ type DatadogProvider struct {
 	AppKey string `json:"appkey,omitempty"`
 	// KeysFrom provides both keys, as the environment variables DD_API_KEY
 	// and DD_APP_KEY (typically a Secret with those keys). An init
-	// container of the fitting Pod that alone receives them writes them
-	// into the fitting container's config.json, on an emptyDir in memory;
-	// the fitting container also gets them in its envFrom. They never land
-	// in a ConfigMap. Inline keys next to KeysFrom are ignored.
+	// container of the fitting Pod writes them into the fitting
+	// container's config.json, on an emptyDir in memory; the fitting
+	// container also gets them in its envFrom. They never land in a
+	// ConfigMap. Inline keys next to KeysFrom are ignored.
 	// +optional
 	KeysFrom []corev1.EnvFromSource `json:"keysFrom,omitempty"`
 }
