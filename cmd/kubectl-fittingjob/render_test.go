@@ -277,9 +277,9 @@ func TestRenderInputsAndFormats(t *testing.T) {
 		if flat != "" {
 			t.Errorf("without -R, the samples' top directory has FittingJobs: %s", flat)
 		}
-		// datadog, original, prometheus, schedule.
-		if n := strings.Count(recursive, "cronjob.batch/"); n != 4 {
-			t.Errorf("-R found %d CronJobs, want 4:\n%s", n, recursive)
+		// datadog, original, prometheus, restricted, schedule.
+		if n := strings.Count(recursive, "cronjob.batch/"); n != 5 {
+			t.Errorf("-R found %d CronJobs, want 5:\n%s", n, recursive)
 		}
 	})
 

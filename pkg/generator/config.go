@@ -42,7 +42,9 @@ type providerConfig struct {
 }
 
 // datadogConfig always carries both keys, empty when the credentials come
-// from keysFrom: the container looks both up unconditionally.
+// from keysFrom: the container looks both up unconditionally. With
+// keysFrom, the fitting Pod's init container fills them in (keys.go),
+// relying on config.json starting with them, blank.
 type datadogConfig struct {
 	APIKey string `json:"apikey"`
 	AppKey string `json:"appkey"`
@@ -99,9 +101,13 @@ func newFittingConfig(fj *ihpav1beta2.FittingJob) *fittingConfig {
 }
 
 // newProviderConfig keeps Datadog when both providers are set, as the
-// original did; Validate refuses that case anyway.
+// original did; Validate refuses that case anyway. With keysFrom, the keys
+// are keysFrom's, both of them: inline keys next to it are left out of the
+// ConfigMap (a warning says they are ignored).
 func newProviderConfig(p *ihpav1beta2.Provider) providerConfig {
 	switch {
+	case p.Datadog != nil && len(p.Datadog.KeysFrom) > 0:
+		return providerConfig{Datadog: &datadogConfig{}}
 	case p.Datadog != nil:
 		return providerConfig{Datadog: &datadogConfig{APIKey: p.Datadog.APIKey, AppKey: p.Datadog.AppKey}}
 	case p.Prometheus != nil:

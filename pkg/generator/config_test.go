@@ -24,6 +24,7 @@ func TestConfigGolden(t *testing.T) {
 	}{
 		{"config.golden.json", compatibilityFixture(t)},
 		{"config-prometheus.golden.json", prometheusFixture()},
+		{"config-keysfrom.golden.json", keysFromFixture(t)},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
 			cm := desired(t, tc.fj).ConfigMap
@@ -65,6 +66,16 @@ func datadogJob(t *testing.T, metric string) *ihpav1beta2.FittingJob {
 	return fj
 }
 
+// keysFromFixture is the compatibility fixture with its Datadog keys in
+// Secret datadog-keys, as manifests/samples/datadog/ has them.
+func keysFromFixture(t testing.TB) *ihpav1beta2.FittingJob {
+	fj := compatibilityFixture(t)
+	fj.Spec.Provider.Datadog = &ihpav1beta2.DatadogProvider{KeysFrom: []corev1.EnvFromSource{{
+		SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "datadog-keys"}},
+	}}}
+	return fj
+}
+
 func prometheusJob(metric string) *ihpav1beta2.FittingJob {
 	fj := prometheusFixture()
 	fj.Spec.Metric.Name = metric
@@ -96,10 +107,9 @@ func TestConfigTargetMetricsName(t *testing.T) {
 }
 
 func TestConfigProviderHoldsOnlyTheActiveProvider(t *testing.T) {
-	keysFrom := datadogJob(t, "m")
-	keysFrom.Spec.Provider.Datadog = &ihpav1beta2.DatadogProvider{KeysFrom: []corev1.EnvFromSource{{
-		SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "datadog-keys"}},
-	}}}
+	keysFrom := keysFromFixture(t)
+	both := keysFromFixture(t)
+	both.Spec.Provider.Datadog.APIKey, both.Spec.Provider.Datadog.AppKey = "xxx", "yyy"
 	for _, tc := range []struct {
 		name string
 		fj   *ihpav1beta2.FittingJob
@@ -108,6 +118,9 @@ func TestConfigProviderHoldsOnlyTheActiveProvider(t *testing.T) {
 		{"datadog inline keys", datadogJob(t, "m"), `{"datadog":{"apikey":"xxx","appkey":"yyy"}}`},
 		// keysFrom is never resolved: the keys stay out of the ConfigMap.
 		{"datadog keysFrom", keysFrom, `{"datadog":{"apikey":"","appkey":""}}`},
+		// keysFrom provides both keys; inline ones are ignored, and so
+		// kept out of the ConfigMap too.
+		{"datadog keysFrom and inline keys", both, `{"datadog":{"apikey":"","appkey":""}}`},
 		{"prometheus", prometheusJob("m"), `{"prometheus":{"url":"http://prometheus.monitoring.svc:9090"}}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

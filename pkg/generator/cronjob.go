@@ -46,25 +46,48 @@ func jobSpec(fj *ihpav1beta2.FittingJob, spec *ihpav1beta2.FittingJobSpec) batch
 				ImagePullSecrets:   spec.ImagePullSecrets,
 				NodeSelector:       spec.NodeSelector,
 				ServiceAccountName: spec.ServiceAccountName,
+				SecurityContext:    spec.PodSecurityContext,
 				Tolerations:        spec.Tolerations,
 				RestartPolicy:      corev1.RestartPolicyOnFailure,
-				Volumes:            volumes(fj, spec.Volumes),
+				InitContainers:     initContainers(spec),
+				Volumes:            volumes(fj, spec),
 				Containers:         []corev1.Container{container(spec)},
 			},
 		},
 	}
 }
 
-// volumes are the user's volumes followed by the config volume.
-func volumes(fj *ihpav1beta2.FittingJob, user []corev1.Volume) []corev1.Volume {
-	return append(user, corev1.Volume{
-		Name: ConfigVolumeName,
+// initContainers is the init container that completes config.json with
+// the Datadog keys of keysFrom (keys.go), and nil without keysFrom, so
+// that the Pods of every other FittingJob stay as they were.
+func initContainers(spec *ihpav1beta2.FittingJobSpec) []corev1.Container {
+	keys := keysFrom(spec)
+	if len(keys) == 0 {
+		return nil
+	}
+	return []corev1.Container{keysContainer(keys)}
+}
+
+// volumes are the user's volumes followed by the config volume: the
+// ConfigMap, or, with keysFrom, the emptyDir that the init container
+// fills and the ConfigMap it reads from.
+func volumes(fj *ihpav1beta2.FittingJob, spec *ihpav1beta2.FittingJobSpec) []corev1.Volume {
+	if len(keysFrom(spec)) > 0 {
+		return append(spec.Volumes, keysVolumes(fj)...)
+	}
+	return append(spec.Volumes, configMapVolume(ConfigVolumeName, fj))
+}
+
+// configMapVolume is the volume name holding the config ConfigMap.
+func configMapVolume(name string, fj *ihpav1beta2.FittingJob) corev1.Volume {
+	return corev1.Volume{
+		Name: name,
 		VolumeSource: corev1.VolumeSource{
 			ConfigMap: &corev1.ConfigMapVolumeSource{
 				LocalObjectReference: corev1.LocalObjectReference{Name: ConfigMapName(fj)},
 			},
 		},
-	})
+	}
 }
 
 // container is the fitting container.
@@ -79,21 +102,20 @@ func container(spec *ihpav1beta2.FittingJobSpec) corev1.Container {
 		Resources:       spec.Resources,
 		VolumeMounts:    volumeMounts(spec.Volumes),
 		ImagePullPolicy: spec.ImagePullPolicy,
+		SecurityContext: spec.SecurityContext,
 	}
 }
 
-// envFrom is the spec's envFrom followed by the Datadog keysFrom, which is
-// how the keys reach the container without landing in a ConfigMap. It is
-// nil when both are empty, as an API server would return it.
+// envFrom is the spec's envFrom followed by the Datadog keysFrom: the
+// fitting container gets the keys in its environment too, as it always
+// did, for images that read them there. It is nil when both are empty, as
+// an API server would return it.
 func envFrom(spec *ihpav1beta2.FittingJobSpec) []corev1.EnvFromSource {
-	var keysFrom []corev1.EnvFromSource
-	if spec.Provider.Datadog != nil {
-		keysFrom = spec.Provider.Datadog.KeysFrom
-	}
-	if len(keysFrom) == 0 {
+	keys := keysFrom(spec)
+	if len(keys) == 0 {
 		return spec.EnvFrom
 	}
-	return append(spec.EnvFrom, keysFrom...)
+	return append(spec.EnvFrom, keys...)
 }
 
 // volumeMounts mount each user volume at "/<name>", then the config volume

@@ -12,11 +12,57 @@ import (
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 )
 
-// configVolume and configMount are what every fitting Pod gets last.
+// configVolume and configMount are what every fitting Pod without
+// keysFrom gets last.
 func configVolume(cmName string) corev1.Volume {
 	return corev1.Volume{Name: "fittingjob-config", VolumeSource: corev1.VolumeSource{
 		ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: cmName}},
 	}}
+}
+
+// keysVolumesFor are, with keysFrom, the config volume in memory, which
+// the init container fills, and the ConfigMap's volume it reads.
+func keysVolumesFor(cmName string) []corev1.Volume {
+	return []corev1.Volume{
+		{Name: "fittingjob-config", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{
+			Medium: corev1.StorageMediumMemory, SizeLimit: ptrTo(resource.MustParse("4Mi")),
+		}}},
+		{Name: "fittingjob-configmap", VolumeSource: corev1.VolumeSource{
+			ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: cmName}},
+		}},
+	}
+}
+
+// keysInitContainer is, with keysFrom, the init container that completes
+// config.json: it alone receives keysFrom besides the fitting container,
+// and passes the restricted Pod Security Standard on its own.
+// keys_test.go runs its script.
+func keysInitContainer(keysFrom []corev1.EnvFromSource) corev1.Container {
+	return corev1.Container{
+		Name:       "datadog-keys",
+		Image:      "docker.io/library/busybox:1.37",
+		Command:    []string{"sh", "-c", keysScript},
+		WorkingDir: "/",
+		EnvFrom:    keysFrom,
+		Resources: corev1.ResourceRequirements{
+			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("16Mi")},
+			Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("32Mi")},
+		},
+		VolumeMounts: []corev1.VolumeMount{
+			{Name: "fittingjob-configmap", MountPath: "/fittingjob-configmap", ReadOnly: true},
+			{Name: "fittingjob-config", MountPath: "/fittingjob-config"},
+		},
+		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
+		SecurityContext: &corev1.SecurityContext{
+			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+			RunAsUser:                ptrTo[int64](65534),
+			RunAsGroup:               ptrTo[int64](65534),
+			RunAsNonRoot:             ptrTo(true),
+			ReadOnlyRootFilesystem:   ptrTo(true),
+			AllowPrivilegeEscalation: ptrTo(false),
+			SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+		},
+	}
 }
 
 // runMeta is the metadata of the job and Pod templates: the labels that
@@ -31,7 +77,7 @@ func runMeta(fittingJob string) metav1.ObjectMeta {
 var configMount = corev1.VolumeMount{Name: "fittingjob-config", MountPath: "/fittingjob-config"}
 
 // TestCronJobRich spells out the whole CronJob for a FittingJob that sets
-// every field the generator copies.
+// every field the generator copies, Datadog keys from keysFrom included.
 func TestCronJobRich(t *testing.T) {
 	fj := richFixture()
 	in := richFixture() // an untouched copy to build the expectation from
@@ -59,13 +105,14 @@ func TestCronJobRich(t *testing.T) {
 					ImagePullSecrets:   []corev1.LocalObjectReference{{Name: "pull-secret"}},
 					NodeSelector:       map[string]string{"kubernetes.io/os": "linux"},
 					ServiceAccountName: "ihpa-web",
+					SecurityContext:    in.Spec.PodSecurityContext,
 					Tolerations:        in.Spec.Tolerations,
 					RestartPolicy:      corev1.RestartPolicyOnFailure,
-					Volumes: []corev1.Volume{
+					Volumes: append([]corev1.Volume{
 						in.Spec.Volumes[0], // cache
 						in.Spec.Volumes[1], // certs
-						configVolume("ihpa-web-cpu-config"),
-					},
+					}, keysVolumesFor("ihpa-web-cpu-config")...),
+					InitContainers: []corev1.Container{keysInitContainer(in.Spec.Provider.Datadog.KeysFrom)},
 					Containers: []corev1.Container{{
 						Name:    "fittingjob",
 						Image:   "cyberagentoss/intelligent-hpa-fittingjob:latest",
@@ -80,12 +127,15 @@ func TestCronJobRich(t *testing.T) {
 							Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("500m")},
 							Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("1Gi")},
 						},
+						// The config volume, the emptyDir here, where the
+						// fitting container always finds config.json.
 						VolumeMounts: []corev1.VolumeMount{
 							{Name: "cache", MountPath: "/cache"},
 							{Name: "certs", MountPath: "/certs"},
 							configMount,
 						},
 						ImagePullPolicy: corev1.PullIfNotPresent,
+						SecurityContext: in.Spec.SecurityContext,
 					}},
 				}},
 			}},

@@ -80,11 +80,31 @@ func checkCase(t *testing.T, data []byte) string {
 	if len(pod.Containers) != 1 || pod.Containers[0].Name != ContainerName {
 		t.Fatalf("containers = %+v", pod.Containers)
 	}
-	last := pod.Volumes[len(pod.Volumes)-1]
-	if last.Name != ConfigVolumeName || last.ConfigMap == nil || last.ConfigMap.Name != cm.Name {
-		t.Errorf("the last volume is %+v, want the config volume", last)
+	// The fitting container mounts every volume but, with keysFrom, the
+	// ConfigMap's, which only the init container reads.
+	mounted := len(pod.Volumes)
+	if d := fj.Spec.Provider.Datadog; d != nil && len(d.KeysFrom) > 0 {
+		config, source := pod.Volumes[len(pod.Volumes)-2], pod.Volumes[len(pod.Volumes)-1]
+		if config.Name != ConfigVolumeName || config.EmptyDir == nil || config.EmptyDir.Medium != "Memory" {
+			t.Errorf("the volume before last is %+v, want the config volume in memory", config)
+		}
+		if source.Name != ConfigMapVolumeName || source.ConfigMap == nil || source.ConfigMap.Name != cm.Name {
+			t.Errorf("the last volume is %+v, want the ConfigMap's", source)
+		}
+		if len(pod.InitContainers) != 1 || pod.InitContainers[0].Name != KeysContainerName {
+			t.Errorf("init containers = %+v, want the keys' alone", pod.InitContainers)
+		}
+		mounted--
+	} else {
+		last := pod.Volumes[len(pod.Volumes)-1]
+		if last.Name != ConfigVolumeName || last.ConfigMap == nil || last.ConfigMap.Name != cm.Name {
+			t.Errorf("the last volume is %+v, want the config volume", last)
+		}
+		if len(pod.InitContainers) != 0 {
+			t.Errorf("init containers = %+v without keysFrom", pod.InitContainers)
+		}
 	}
-	if len(pod.Containers[0].VolumeMounts) != len(pod.Volumes) {
+	if len(pod.Containers[0].VolumeMounts) != mounted {
 		t.Errorf("%d mounts for %d volumes", len(pod.Containers[0].VolumeMounts), len(pod.Volumes))
 	}
 	if cj.Spec.Schedule != Schedule(fj) || cj.Spec.Schedule == "" {

@@ -21,8 +21,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/ with the current output")
 
-func ptrTo[T any](v T) *T { return &v }
-
 // compatibilityFixture is the original project's sample (README.md, "The
 // compatibility fixture"), read verbatim from testdata, as `kubectl apply`
 // would create it in the default namespace. Decoding rejects unknown
@@ -129,6 +127,18 @@ func richFixture() *ihpav1beta2.FittingJob {
 				Resources: corev1.ResourceRequirements{
 					Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("500m")},
 					Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("1Gi")},
+				},
+				PodSecurityContext: &corev1.PodSecurityContext{
+					RunAsUser:      ptrTo[int64](1000),
+					RunAsNonRoot:   ptrTo(true),
+					FSGroup:        ptrTo[int64](2000),
+					Sysctls:        []corev1.Sysctl{{Name: "net.ipv4.ip_local_port_range", Value: "1024 65535"}},
+					SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeLocalhost, LocalhostProfile: ptrTo("profiles/fit.json")},
+				},
+				SecurityContext: &corev1.SecurityContext{
+					Capabilities:             &corev1.Capabilities{Add: []corev1.Capability{"NET_BIND_SERVICE"}, Drop: []corev1.Capability{"ALL"}},
+					ReadOnlyRootFilesystem:   ptrTo(true),
+					AllowPrivilegeEscalation: ptrTo(false),
 				},
 			},
 			Seasonality:                ihpav1beta2.SeasonalityWeekly,

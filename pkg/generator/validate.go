@@ -166,7 +166,9 @@ func validateVolumes(vs []corev1.Volume, path *field.Path) field.ErrorList {
 			errs = append(errs, field.Required(p, ""))
 			continue
 		case v.Name == ConfigVolumeName:
-			errs = append(errs, field.Invalid(p, v.Name, "the volume name "+ConfigVolumeName+" is reserved for the controller's config volume"))
+			errs = append(errs, field.Invalid(p, v.Name, ihpav1beta2.ConfigVolumeMessage))
+		case v.Name == ConfigMapVolumeName:
+			errs = append(errs, field.Invalid(p, v.Name, ihpav1beta2.ConfigMapVolumeMessage))
 		default:
 			for _, msg := range validation.IsDNS1123Label(v.Name) {
 				errs = append(errs, field.Invalid(p, quotable(v.Name), msg))

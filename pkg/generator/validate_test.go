@@ -133,6 +133,9 @@ func TestValidate(t *testing.T) {
 		{"volume named fittingjob-config", func(fj *ihpav1beta2.FittingJob) {
 			fj.Spec.Volumes = []corev1.Volume{{Name: "cache", VolumeSource: emptyDir}, {Name: "fittingjob-config", VolumeSource: emptyDir}}
 		}, []fieldError{{field.ErrorTypeInvalid, "spec.volumes[1].name"}}},
+		{"volume named fittingjob-configmap", func(fj *ihpav1beta2.FittingJob) {
+			fj.Spec.Volumes = []corev1.Volume{{Name: "fittingjob-configmap", VolumeSource: emptyDir}}
+		}, []fieldError{{field.ErrorTypeInvalid, "spec.volumes[0].name"}}},
 		{"duplicate volume names", func(fj *ihpav1beta2.FittingJob) {
 			fj.Spec.Volumes = []corev1.Volume{{Name: "cache", VolumeSource: emptyDir}, {Name: "data", VolumeSource: emptyDir}, {Name: "cache", VolumeSource: emptyDir}}
 		}, []fieldError{{field.ErrorTypeDuplicate, "spec.volumes[2].name"}}},

@@ -13,6 +13,7 @@ func TestWarnings(t *testing.T) {
 	const (
 		noDestination = "spec.dataConfigMap is not set, so the forecast has no destination: name the ConfigMap the fitting container should write it to."
 		inlineKeys    = "spec.provider.datadog.apikey and appkey are copied in clear into ConfigMap fittingjob-config, and a ConfigMap is not a secret store: put the keys in a Secret and name it in spec.provider.datadog.keysFrom instead."
+		ignoredKeys   = "spec.provider.datadog.apikey and appkey are ignored: with keysFrom, both keys come from its DD_API_KEY and DD_APP_KEY. Remove them from the FittingJob, which is not a secret store."
 	)
 	keysFrom := []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "datadog-keys"}}}}
 	for _, tc := range []struct {
@@ -27,8 +28,12 @@ func TestWarnings(t *testing.T) {
 		}, []string{noDestination}},
 		{"only the apikey inline", func(fj *ihpav1beta2.FittingJob) {
 			fj.Spec.DataConfigMap = &corev1.LocalObjectReference{Name: "forecast"}
-			fj.Spec.Provider.Datadog = &ihpav1beta2.DatadogProvider{APIKey: "xxx", KeysFrom: keysFrom}
+			fj.Spec.Provider.Datadog = &ihpav1beta2.DatadogProvider{APIKey: "xxx"}
 		}, []string{inlineKeys}},
+		{"an inline key next to keysFrom", func(fj *ihpav1beta2.FittingJob) {
+			fj.Spec.DataConfigMap = &corev1.LocalObjectReference{Name: "forecast"}
+			fj.Spec.Provider.Datadog = &ihpav1beta2.DatadogProvider{AppKey: "yyy", KeysFrom: keysFrom}
+		}, []string{ignoredKeys}},
 		{"keysFrom and a destination: nothing to say", func(fj *ihpav1beta2.FittingJob) {
 			fj.Spec.DataConfigMap = &corev1.LocalObjectReference{Name: "forecast"}
 			fj.Spec.Provider.Datadog = &ihpav1beta2.DatadogProvider{KeysFrom: keysFrom}

@@ -203,6 +203,7 @@ func sampleFittingJobs(t *testing.T, namespace string) []*ihpav1beta2.FittingJob
 		"manifests/samples/datadog/fittingjob.yaml",
 		"manifests/samples/prometheus/fittingjob.yaml",
 		"manifests/samples/schedule/fittingjob.yaml",
+		"manifests/samples/restricted/fittingjob.yaml",
 	} {
 		fj := loadFittingJob(t, path)
 		fj.Namespace = namespace
@@ -444,6 +445,9 @@ func TestInvalidFittingJobsAreRefused(t *testing.T) {
 		{"53-character name", func(fj *ihpav1beta2.FittingJob) { fj.Name = strings.Repeat("a", 53) }, "metadata.name", ""},
 		{"volume named fittingjob-config", func(fj *ihpav1beta2.FittingJob) {
 			fj.Spec.Volumes = []corev1.Volume{{Name: "fittingjob-config", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}
+		}, "spec.volumes", ""},
+		{"volume named fittingjob-configmap", func(fj *ihpav1beta2.FittingJob) {
+			fj.Spec.Volumes = []corev1.Volume{{Name: "fittingjob-configmap", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}
 		}, "spec.volumes", ""},
 		{"matchExpressions in the metric selector", func(fj *ihpav1beta2.FittingJob) {
 			fj.Spec.Metric.Selector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "a", Operator: metav1.LabelSelectorOpExists}}}

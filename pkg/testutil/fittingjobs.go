@@ -60,6 +60,39 @@ func WithSeasonality(s ihpav1beta2.Seasonality) Option {
 	return func(fj *ihpav1beta2.FittingJob) { fj.Spec.Seasonality = s }
 }
 
+// WithRestrictedSecurityContext gives the fitting Pod and container the
+// security contexts that pass the Pod Security Standard "restricted", as
+// manifests/samples/restricted/ does: non-root user 1000, seccomp
+// RuntimeDefault, no privilege escalation, every capability dropped.
+func WithRestrictedSecurityContext() Option {
+	return func(fj *ihpav1beta2.FittingJob) {
+		user := int64(1000)
+		nonRoot, escalate := true, false
+		fj.Spec.PodSecurityContext = &corev1.PodSecurityContext{
+			RunAsNonRoot:   &nonRoot,
+			RunAsUser:      &user,
+			RunAsGroup:     &user,
+			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+		}
+		fj.Spec.SecurityContext = &corev1.SecurityContext{
+			AllowPrivilegeEscalation: &escalate,
+			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+		}
+	}
+}
+
+// WithDatadogKeysFrom makes the provider Datadog, with its keys in Secret
+// secret (DD_API_KEY and DD_APP_KEY), as manifests/samples/datadog/ does.
+func WithDatadogKeysFrom(secret string) Option {
+	return func(fj *ihpav1beta2.FittingJob) {
+		fj.Spec.Provider = ihpav1beta2.Provider{Datadog: &ihpav1beta2.DatadogProvider{
+			KeysFrom: []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{
+				LocalObjectReference: corev1.LocalObjectReference{Name: secret},
+			}}},
+		}}
+	}
+}
+
 // SpreadMinute is the minute of the hour at which a FittingJob without
 // spec.schedule runs: FNV-1a (32 bits) of "<namespace>/<name>", modulo
 // 60, as the API's documentation defines it. It is computed here, apart

@@ -157,7 +157,7 @@ func (c *consumer) jobPatch(p *ihpav1beta2.JobPatchSpec) {
 	used := map[string]bool{}
 	for range c.intn(3) {
 		name := c.dnsLabel(1, 30)
-		if used[name] || name == "fittingjob-config" {
+		if used[name] || name == "fittingjob-config" || name == "fittingjob-configmap" {
 			continue
 		}
 		used[name] = true
@@ -166,6 +166,21 @@ func (c *consumer) jobPatch(p *ihpav1beta2.JobPatchSpec) {
 			v.VolumeSource = corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: c.dnsLabel(1, 20)}}}
 		}
 		p.Volumes = append(p.Volumes, v)
+	}
+	if c.bool() {
+		p.PodSecurityContext = &corev1.PodSecurityContext{
+			RunAsNonRoot:   ptr(c.bool()),
+			RunAsUser:      ptr(int64(c.intn(65536))),
+			FSGroup:        ptr(int64(c.intn(65536))),
+			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileType(c.pick("RuntimeDefault", "Unconfined"))},
+		}
+	}
+	if c.bool() {
+		p.SecurityContext = &corev1.SecurityContext{
+			AllowPrivilegeEscalation: ptr(false),
+			ReadOnlyRootFilesystem:   ptr(c.bool()),
+			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+		}
 	}
 }
 

@@ -70,6 +70,14 @@ const (
 	// DataConfigMapOwnMessage: the fitting container would write the
 	// forecast into the config ConfigMap, and the controller put
 	// config.json back at its next sync, dropping it.
-	DataConfigMapOwnMessage   = "must differ from <metadata.name>-config, the FittingJob's own config ConfigMap, which the controller rewrites at every sync (dropping each forecast)"
+	DataConfigMapOwnMessage = "must differ from <metadata.name>-config, the FittingJob's own config ConfigMap, which the controller rewrites at every sync (dropping each forecast)"
+	// ConfigVolumeMessage and ConfigMapVolumeMessage refuse a volume named
+	// as one of the controller's: fittingjob-config, the config volume,
+	// and fittingjob-configmap, the config ConfigMap's volume when the
+	// fitting Pod completes config.json with the Datadog keys of keysFrom.
+	// The second is reserved whatever the provider, so that choosing
+	// keysFrom never makes a FittingJob's volumes invalid.
+	ConfigVolumeMessage       = "the volume name fittingjob-config is reserved for the controller's config volume"
+	ConfigMapVolumeMessage    = "the volume name fittingjob-configmap is reserved for the controller's volume of the config ConfigMap"
 	ServiceAccountNameMessage = "must be a ServiceAccount name: a lowercase RFC 1123 subdomain (lowercase letters, digits, - and ., starting and ending with a letter or digit) of at most 253 characters"
 )

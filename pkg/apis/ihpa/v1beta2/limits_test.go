@@ -45,6 +45,10 @@ func TestLimitsMatchTheCRD(t *testing.T) {
 			{contains: fmt.Sprintf("size(self.name) <= %d && self.name.matches('%s')", MaxDNSSubdomainLength, DNSSubdomainForm),
 				message: DataConfigMapNameMessage, fieldPath: ".name"},
 		}},
+		{path: "spec.volumes", rules: []rule{
+			{contains: "v.name != 'fittingjob-config')", message: ConfigVolumeMessage},
+			{contains: "v.name != 'fittingjob-configmap')", message: ConfigMapVolumeMessage},
+		}},
 		{path: "", rules: []rule{
 			{contains: "self.spec.dataConfigMap.name != self.metadata.name + '-config'",
 				message: DataConfigMapOwnMessage, fieldPath: ".spec.dataConfigMap.name"},

@@ -155,6 +155,16 @@ type JobPatchSpec struct {
 	// NodeSelector of the Pod.
 	// +optional
 	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	// PodSecurityContext is the fitting Pod's securityContext. A Pod and
+	// its containers both call theirs securityContext; here, where Pod and
+	// container fields sit side by side, the container keeps the name (as
+	// image, command and resources keep theirs) and the Pod's takes the
+	// name of its type. Unset, the Pod has none, as the default image
+	// needs. Pod Security "restricted" wants runAsNonRoot and a
+	// seccompProfile here (or on the container), and a non-zero runAsUser
+	// for an image that would run as root.
+	// +optional
+	PodSecurityContext *corev1.PodSecurityContext `json:"podSecurityContext,omitempty"`
 	// ServiceAccountName of the Pod: it needs to update the data ConfigMap.
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:XValidation:rule="self == '' || self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be a ServiceAccount name: a lowercase RFC 1123 subdomain (lowercase letters, digits, - and ., starting and ending with a letter or digit) of at most 253 characters"
@@ -164,9 +174,12 @@ type JobPatchSpec struct {
 	// +optional
 	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
 	// Volumes of the Pod; each one is also mounted at "/<volume name>".
+	// The names fittingjob-config and fittingjob-configmap are the
+	// controller's.
 	// +listType=map
 	// +listMapKey=name
 	// +kubebuilder:validation:XValidation:rule="self.all(v, v.name != 'fittingjob-config')",message="the volume name fittingjob-config is reserved for the controller's config volume"
+	// +kubebuilder:validation:XValidation:rule="self.all(v, v.name != 'fittingjob-configmap')",message="the volume name fittingjob-configmap is reserved for the controller's volume of the config ConfigMap"
 	// +optional
 	Volumes []corev1.Volume `json:"volumes,omitempty"`
 
@@ -193,6 +206,11 @@ type JobPatchSpec struct {
 	// Resources of the fitting container.
 	// +optional
 	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+	// SecurityContext of the fitting container. Unset, it has none, as the
+	// default image needs. Pod Security "restricted" wants
+	// allowPrivilegeEscalation false and capabilities that drop ALL here.
+	// +optional
+	SecurityContext *corev1.SecurityContext `json:"securityContext,omitempty"`
 }
 
 // Seasonality is the seasonality the forecasting model assumes.
@@ -282,14 +300,20 @@ type Provider struct {
 // the config ConfigMap) or, preferably, KeysFrom.
 // +kubebuilder:validation:XValidation:rule="(has(self.apikey) && has(self.appkey)) || (has(self.keysFrom) && size(self.keysFrom) > 0)",message="datadog needs apikey and appkey, or keysFrom"
 type DatadogProvider struct {
-	// APIKey is copied into config.json; prefer KeysFrom.
+	// APIKey is copied into config.json (unless KeysFrom is set); prefer
+	// KeysFrom.
 	// +optional
 	APIKey string `json:"apikey,omitempty"`
-	// AppKey is copied into config.json; prefer KeysFrom.
+	// AppKey is copied into config.json (unless KeysFrom is set); prefer
+	// KeysFrom.
 	// +optional
 	AppKey string `json:"appkey,omitempty"`
-	// KeysFrom is added to the fitting container's envFrom, so the keys
-	// reach it as environment variables and never land in a ConfigMap.
+	// KeysFrom provides both keys, as the environment variables DD_API_KEY
+	// and DD_APP_KEY (typically a Secret with those keys). An init
+	// container of the fitting Pod writes them into the fitting
+	// container's config.json, on an emptyDir in memory; the fitting
+	// container also gets them in its envFrom. They never land in a
+	// ConfigMap. Inline keys next to KeysFrom are ignored.
 	// +optional
 	KeysFrom []corev1.EnvFromSource `json:"keysFrom,omitempty"`
 }
