@@ -79,6 +79,7 @@ func TestCachedObjectsAreBounded(t *testing.T) {
 		{"a CronJob another controller owns", foreignCronJob, 1024},
 		{"a Job with a huge template and annotations", hostileJob(fj), 2 * 1024},
 		{"a Pod with a huge spec and long termination messages", hostilePod(fj), 16 * 1024},
+		{"a FailedCreate event quoting a long refusal", hostileFailedCreate(fj), 1536},
 	} {
 		before := tc.obj.Size()
 		trimmed, err := TrimForCache(tc.obj)
@@ -111,6 +112,14 @@ func hostileConfigMap(name string, controller *metav1.OwnerReference) *corev1.Co
 		},
 		Data: map[string]string{"data": strings.Repeat("d", 900*1024)},
 	}
+}
+
+func hostileFailedCreate(fj *ihpav1beta2.FittingJob) *corev1.Event {
+	event := failedCreate(hostileJob(fj), runStart.Time, "Error creating: "+strings.Repeat("refused ", 4096))
+	event.Annotations = map[string]string{"big": strings.Repeat("a", 200*1024)}
+	event.Source = corev1.EventSource{Component: "job-controller"}
+	event.ReportingController, event.ReportingInstance = "job-controller", strings.Repeat("i", 128)
+	return event
 }
 
 func hostileEnv() []corev1.EnvVar {
