@@ -4,13 +4,17 @@
 # (.bin/release), writes their sha256 checksums to checksums.txt, and the
 # krew manifest with the version, URLs and checksums filled in.
 #
+# It also renders the install bundles (hack/bundles.sh): crds.yaml,
+# install.yaml and install-namespaced.yaml, deploying IMAGE.
+#
 # Environment (the Makefile sets it): VERSION, LDFLAGS (the version stamp),
-# RELEASE_URL (where the archives will be downloaded from), GO.
+# RELEASE_URL (where the archives will be downloaded from), IMAGE (the
+# controller image the bundles deploy), GO.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out="${1:?usage: release.sh OUTPUT_DIR}"
-: "${VERSION:?}" "${LDFLAGS:?}" "${RELEASE_URL:?}"
+: "${VERSION:?}" "${LDFLAGS:?}" "${RELEASE_URL:?}" "${IMAGE:?}"
 GO="${GO:-go}"
 platforms=(linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64)
 
@@ -65,4 +69,5 @@ if grep -q '\${' <<<"${manifest}"; then
 fi
 # The template's comment is about the template, not this file.
 sed '/^#/d' <<<"${manifest}" >fittingjob.yaml
+"${root}/hack/bundles.sh" "${out}" "${IMAGE}"
 echo "wrote ${out}: $(ls | tr '\n' ' ')"
