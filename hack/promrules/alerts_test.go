@@ -30,13 +30,14 @@ type scenario struct {
 	at     time.Duration
 	// want: each firing alert's labels other than alertname and severity,
 	// as "k=v,k=v" sorted by key; none when nothing may fire.
-	// absent() of a comparison keeps no labels: its one alert is noLabels.
+	// absent() of a selector keeps its equality matchers' labels.
 	want []string
 	// summary: a substring each firing alert's expanded summary must have.
 	summary string
+	// description: a substring each firing alert's expanded description
+	// must have; none when empty.
+	description string
 }
-
-const noLabels = ""
 
 var scenarios = []scenario{
 	{
@@ -98,31 +99,147 @@ var scenarios = []scenario{
 		at: 14 * time.Minute,
 	},
 	{
-		name:  "no target up fires",
-		alert: "FittingJobControllerDown",
+		name:  "not Ready for longer than the hold time fires once per FittingJob, replicas merged, with the reason",
+		alert: "FittingJobNotReady",
 		series: `
-  up{job="fittingjob-controller",pod="replica-1"} 1 1 0x20
-  up{job="fittingjob-controller",pod="replica-2"} 1 1 0x20
-  up{job="something-else"} 1x22
+  fittingjob_status_condition{namespace="team-a",fittingjob="web",condition="Ready",status="false",pod="replica-1"} 0 0 1x20
+  fittingjob_status_condition{namespace="team-a",fittingjob="web",condition="Ready",status="true",pod="replica-1"} 1 1 0x20
+  fittingjob_status_condition{namespace="team-a",fittingjob="web",condition="Ready",status="false",pod="replica-2"} 0 0 1x20
+  fittingjob_status_condition_reason{namespace="team-a",fittingjob="web",condition="Ready",reason="Synced",pod="replica-1"} 1 1
+  fittingjob_status_condition_reason{namespace="team-a",fittingjob="web",condition="Ready",reason="ConfigMapConflict",pod="replica-1"} _ _ 1x20
+  fittingjob_status_condition_reason{namespace="team-a",fittingjob="web",condition="Ready",reason="ConfigMapConflict",pod="replica-2"} _ _ 1x20
+  fittingjob_status_condition{namespace="team-a",fittingjob="api",condition="Ready",status="false"} 0x22
+  fittingjob_status_condition{namespace="team-a",fittingjob="api",condition="Ready",status="true"} 1x22
+  fittingjob_status_condition{namespace="team-a",fittingjob="web",condition="ForecastFresh",status="false"} 1x22
 `,
-		at:   15 * time.Minute,
-		want: []string{noLabels},
+		at:          20 * time.Minute,
+		want:        []string{"fittingjob=web,namespace=team-a"},
+		summary:     "team-a/web",
+		description: "Ready=False for 15 minutes (reason ConfigMapConflict): its ConfigMap",
 	},
 	{
-		name:  "no target at all (nothing behind the Service) fires",
+		name:  "not Ready for less than the hold time does not fire yet",
+		alert: "FittingJobNotReady",
+		series: `
+  fittingjob_status_condition{namespace="team-a",fittingjob="web",condition="Ready",status="false"} 0x10 1x12
+`,
+		at: 20 * time.Minute,
+	},
+	{
+		name:  "a change of reason does not restart the hold time",
+		alert: "FittingJobNotReady",
+		series: `
+  fittingjob_status_condition{namespace="team-a",fittingjob="web",condition="Ready",status="false"} 1x20
+  fittingjob_status_condition_reason{namespace="team-a",fittingjob="web",condition="Ready",reason="APIError"} 1x10
+  fittingjob_status_condition_reason{namespace="team-a",fittingjob="web",condition="Ready",reason="CronJobRejected"} _x10 1x10
+`,
+		at:          16 * time.Minute,
+		want:        []string{"fittingjob=web,namespace=team-a"},
+		summary:     "team-a/web",
+		description: "(reason CronJobRejected)",
+	},
+	{
+		name:  "Ready again resolves",
+		alert: "FittingJobNotReady",
+		series: `
+  fittingjob_status_condition{namespace="team-a",fittingjob="web",condition="Ready",status="false"} 1x20 0x5
+  fittingjob_status_condition{namespace="team-a",fittingjob="web",condition="Ready",status="true"} 0x20 1x5
+`,
+		at: 24 * time.Minute,
+	},
+	{
+		name:  "Ready unknown does not fire",
+		alert: "FittingJobNotReady",
+		series: `
+  fittingjob_status_condition{namespace="team-a",fittingjob="web",condition="Ready",status="false"} 0x30
+  fittingjob_status_condition{namespace="team-a",fittingjob="web",condition="Ready",status="unknown"} 1x30
+`,
+		at: 25 * time.Minute,
+	},
+	{
+		name:  "every replica of an install down fires for that install only",
+		alert: "FittingJobControllerDown",
+		series: `
+  up{job="fittingjob-controller",namespace="team-a",pod="replica-1"} 1x22
+  up{job="fittingjob-controller",namespace="team-a",pod="replica-2"} 0x22
+  up{job="fittingjob-controller",namespace="team-b",pod="replica-1"} 1 1 0x20
+  up{job="fittingjob-controller",namespace="team-b",pod="replica-2"} 1 1 0x20
+  up{job="something-else",namespace="team-c"} 0x22
+`,
+		at:          15 * time.Minute,
+		want:        []string{"namespace=team-b"},
+		summary:     "in team-b is up",
+		description: "kubectl -n team-b get pods",
+	},
+	{
+		name:  "an install down for less than the hold time does not fire yet",
+		alert: "FittingJobControllerDown",
+		series: `
+  up{job="fittingjob-controller",namespace="team-a",pod="replica-1"} 1x22
+  up{job="fittingjob-controller",namespace="team-b",pod="replica-1"} 1x12 0x10
+`,
+		at: 20 * time.Minute,
+	},
+	{
+		name:  "every replica of every install down fires once per install",
+		alert: "FittingJobControllerDown",
+		series: `
+  up{job="fittingjob-controller",namespace="team-a",pod="replica-1"} 1 1 0x20
+  up{job="fittingjob-controller",namespace="team-b",pod="replica-1"} 1 1 0x20
+`,
+		at:   15 * time.Minute,
+		want: []string{"namespace=team-a", "namespace=team-b"},
+	},
+	{
+		name:  "an install's targets gone while another install's remain fires for it",
+		alert: "FittingJobControllerDown",
+		series: `
+  up{job="fittingjob-controller",namespace="team-a",pod="replica-1"} 1x40
+  up{job="fittingjob-controller",namespace="team-b",pod="replica-1"} 1 1
+`,
+		at:          25 * time.Minute,
+		want:        []string{"namespace=team-b"},
+		summary:     "in team-b is up",
+		description: "installed in namespace team-b",
+	},
+	{
+		name:  "an install's targets gone for more than an hour: the hole this alert leaves",
+		alert: "FittingJobControllerDown",
+		series: `
+  up{job="fittingjob-controller",namespace="team-a",pod="replica-1"} 1x90
+  up{job="fittingjob-controller",namespace="team-b",pod="replica-1"} 1 1
+`,
+		at: 80 * time.Minute,
+	},
+	{
+		name:  "every target gone fires once, without a namespace",
+		alert: "FittingJobControllerDown",
+		series: `
+  up{job="fittingjob-controller",namespace="team-a",pod="replica-1"} 1 1
+  up{job="fittingjob-controller",namespace="team-b",pod="replica-1"} 1 1
+  up{job="something-else",namespace="team-c"} 1x30
+`,
+		at:          25 * time.Minute,
+		want:        []string{"job=fittingjob-controller"},
+		summary:     "in any namespace",
+		description: "no target of it left at all",
+	},
+	{
+		name:  "no target at all, ever (nothing behind the Service) fires",
 		alert: "FittingJobControllerDown",
 		series: `
   up{job="something-else"} 1x22
 `,
-		at:   15 * time.Minute,
-		want: []string{noLabels},
+		at:      15 * time.Minute,
+		want:    []string{"job=fittingjob-controller"},
+		summary: "in any namespace",
 	},
 	{
 		name:  "one replica up is enough",
 		alert: "FittingJobControllerDown",
 		series: `
-  up{job="fittingjob-controller",pod="replica-1"} 0x20
-  up{job="fittingjob-controller",pod="replica-2"} 1x20
+  up{job="fittingjob-controller",namespace="team-a",pod="replica-1"} 0x20
+  up{job="fittingjob-controller",namespace="team-a",pod="replica-2"} 1x20
 `,
 		at: 15 * time.Minute,
 	},
@@ -178,6 +295,9 @@ func TestAlerts(t *testing.T) {
 				}
 				if summary := a.annotations["summary"]; !strings.Contains(summary, sc.summary) || strings.Contains(summary, "<no value>") {
 					t.Errorf("summary %q, want it to name %q", summary, sc.summary)
+				}
+				if description := a.annotations["description"]; !strings.Contains(description, sc.description) || strings.Contains(description, "<no value>") {
+					t.Errorf("description %q, want it to have %q", description, sc.description)
 				}
 			}
 			slices.Sort(got)

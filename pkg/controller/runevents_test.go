@@ -280,14 +280,22 @@ func TestSeriesOfADeletedFittingJobAreRemoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]float64{
-		"fittingjob_last_success_timestamp_seconds": float64(success.Unix()),
-		"fittingjob_last_run_outcome/Succeeded":     1,
-		"fittingjob_last_run_outcome/Failed":        0,
-		"fittingjob_last_run_outcome/Running":       0,
-		"fittingjob_last_run_outcome/Unknown":       0,
-		"fittingjob_runs_total/succeeded":           1,
-		"fittingjob_runs_total/failed":              0,
-		"fittingjob_forecast_fresh":                 1,
+		"fittingjob_last_success_timestamp_seconds":                     float64(success.Unix()),
+		"fittingjob_last_run_outcome/Succeeded":                         1,
+		"fittingjob_last_run_outcome/Failed":                            0,
+		"fittingjob_last_run_outcome/Running":                           0,
+		"fittingjob_last_run_outcome/Unknown":                           0,
+		"fittingjob_runs_total/succeeded":                               1,
+		"fittingjob_runs_total/failed":                                  0,
+		"fittingjob_forecast_fresh":                                     1,
+		"fittingjob_status_condition/Ready/true":                        1,
+		"fittingjob_status_condition/Ready/false":                       0,
+		"fittingjob_status_condition/Ready/unknown":                     0,
+		"fittingjob_status_condition/ForecastFresh/true":                1,
+		"fittingjob_status_condition/ForecastFresh/false":               0,
+		"fittingjob_status_condition/ForecastFresh/unknown":             0,
+		"fittingjob_status_condition_reason/Ready/Synced":               1,
+		"fittingjob_status_condition_reason/ForecastFresh/FitSucceeded": 1,
 	}
 	if diff := cmp.Diff(want, seriesOf(t, fj)); diff != "" {
 		t.Errorf("series (-want +got):\n%s", diff)
@@ -306,7 +314,9 @@ func TestSeriesOfADeletedFittingJobAreRemoved(t *testing.T) {
 }
 
 // seriesOf reads the per-FittingJob series of fj from the registry, keyed
-// by name and the third label's value.
+// by name and the values of its labels other than namespace and
+// fittingjob, in the order of their names (condition before status or
+// reason).
 func seriesOf(t *testing.T, fj *ihpav1beta2.FittingJob) map[string]float64 {
 	t.Helper()
 	families, err := metrics.Registry.Gather()
@@ -323,7 +333,7 @@ func seriesOf(t *testing.T, fj *ihpav1beta2.FittingJob) map[string]float64 {
 			key := family.GetName()
 			for _, l := range m.GetLabel() {
 				labels[l.GetName()] = l.GetValue()
-				if l.GetName() == "outcome" || l.GetName() == "result" {
+				if l.GetName() != "namespace" && l.GetName() != "fittingjob" {
 					key += "/" + l.GetValue()
 				}
 			}
