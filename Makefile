@@ -53,7 +53,8 @@ generate:
 
 ## verify: generated code fresh, gofmt clean, go vet clean, go.mod tidy,
 ## no tracked file over 1 MB, manifests render with kubectl, the
-## documentation's links resolve, alerting rules valid, the bench's own
+## documentation's links resolve, alerting rules and the dashboard's queries
+## valid, the bench's own
 ## tests, the controller built with GOTAGS does not link golang.org/x/net/trace
 verify: verify-manifests verify-links check-rules check-bench
 	hack/verify-codegen.sh
@@ -81,8 +82,11 @@ verify-links:
 	hack/verify-links.sh
 
 ## check-rules: the monitoring component's PrometheusRule parsed and its
-## alerts unit-tested by Prometheus's own rule parser and engine (hack/promrules,
-## a module of its own; go test downloads it on a fresh machine)
+## alerts unit-tested by Prometheus's own rule parser and engine, and its
+## Grafana dashboard, as kubectl kustomize renders its ConfigMap, checked:
+## every query parsed by Prometheus's PromQL parser, every series it selects
+## one manifests/README.md lists (hack/promrules, a module of its own; go
+## test downloads it on a fresh machine)
 check-rules:
 	@unformatted=$$(gofmt -l hack/promrules); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	cd hack/promrules && $(GO) vet ./... && $(GO) test -count=1 ./...

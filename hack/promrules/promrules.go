@@ -1,7 +1,8 @@
 // Package promrules checks the PrometheusRule that manifests/ ships with
 // Prometheus's own rule parser (model/rulefmt, which parses every
 // expression with promql/parser and every annotation template), so that
-// `make verify` refuses a rule a real Prometheus would refuse. It is a module
+// `make verify` refuses a rule a real Prometheus would refuse; and the
+// monitoring component's Grafana dashboard (dashboard.go). It is a module
 // of its own so that Prometheus never enters the product's module graph.
 package promrules
 
