@@ -58,3 +58,23 @@ func (f *fixture) checkNoRequests(b *testing.B) {
 		b.Fatalf("a sync of a FittingJob in sync sent %d API requests", actions)
 	}
 }
+
+// BenchmarkResyncOfUnchangedFittingJob is what a resync costs for a
+// FittingJob whose inputs are all as its last complete sync observed
+// them: the caches read as a sync reads them, the versions compared, and
+// no sync queued.
+func BenchmarkResyncOfUnchangedFittingJob(b *testing.B) {
+	f, c, fj := benchmarkController(b)
+	if _, err := c.sync(b.Context(), keyOf(fj)); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.resyncFittingJob(fj)
+	}
+	b.StopTimer()
+	if n := c.queue.Len(); n != 0 {
+		b.Fatalf("a resync of an unchanged FittingJob queued %d keys", n)
+	}
+	f.checkNoRequests(b)
+}

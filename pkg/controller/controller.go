@@ -56,6 +56,9 @@ type Controller struct {
 
 	verified  verifiedSet
 	schedules scheduleCache
+	// lastInputs holds what each FittingJob's last complete sync observed,
+	// for the resync to tell whether anything changed (unchanged.go).
+	lastInputs syncedInputs
 	// seriesSetAt is the resourceVersion of each FittingJob whose
 	// per-FittingJob series were last set from its recorded status.
 	seriesSetAt versions

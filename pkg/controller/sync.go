@@ -45,6 +45,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (requeueAft
 		metrics.ForgetFittingJob(key.Namespace, key.Name)
 		c.verified.forget(key)
 		c.seriesSetAt.forget(key)
+		c.lastInputs.forget(key)
 		return 0, nil
 	}
 	if err != nil {
@@ -57,6 +58,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (requeueAft
 
 	children := c.syncChildren(ctx, fj, seen)
 	metrics.Syncs.WithLabelValues(children.reason).Inc()
+	c.lastInputs.forget(key) // until this sync completes
 	if apierrors.IsConflict(children.retry) {
 		// HTTP 409: someone wrote a child since the cache saw it. The
 		// retry, from a fresher cache, will do; not worth a status write
@@ -79,6 +81,13 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) (requeueAft
 	})
 	if err := c.conclude(ctx, fj, children, &next); err != nil {
 		return 0, errors.Join(children.retry, err)
+	}
+	if children.reason == ihpav1beta2.ReasonSynced {
+		// Only a sync that found its children in sync was made of the
+		// caches alone: one that met a foreign object or a refusal read
+		// or asked the API server, and what it found there (a foreign
+		// ConfigMap deleted since, say) has no event: resyncs retry it.
+		c.rememberInputs(key, fj, seen, next.requeueAfter)
 	}
 	return next.requeueAfter, children.retry
 }

@@ -32,6 +32,15 @@ var (
 		Help: "Syncs of FittingJobs by result (the Ready condition's reason, or Gone).",
 	}, []string{"result"})
 
+	// ResyncsSkipped counts resyncs of FittingJobs that found the caches
+	// exactly as the FittingJob's last complete sync observed them, with
+	// no time-driven change due: they run no sync, and are not counted in
+	// Syncs.
+	ResyncsSkipped = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "fittingjob_controller_resyncs_skipped_total",
+		Help: "Resyncs that found a FittingJob's inputs unchanged since its last complete sync, and ran no sync.",
+	})
+
 	// SyncDuration observes how long a sync takes, writes included.
 	SyncDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "fittingjob_controller_sync_duration_seconds",
@@ -83,7 +92,7 @@ var (
 
 func init() {
 	Registry.MustRegister(
-		Syncs, SyncDuration, ChildWrites, StatusWrites, Panics,
+		Syncs, ResyncsSkipped, SyncDuration, ChildWrites, StatusWrites, Panics,
 		requestLatency, requestResults, rateLimiterLatency,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
