@@ -3,6 +3,7 @@
 //
 //	kubectl fittingjob render -f FILE|-k DIR [-o FORMAT]   the ConfigMap and CronJob a FittingJob yields, offline
 //	kubectl fittingjob run NAME [--wait] [--dry-run=...]    start a fitting run now
+//	kubectl fittingjob status NAME [-o FORMAT]              why the forecast is fresh or stale
 //
 // It is built as kubectl's own commands are: cobra for the command line,
 // k8s.io/cli-runtime for the connection flags (ConfigFlags), the output
@@ -32,6 +33,8 @@ const rootLong = `kubectl fittingjob: work with FittingJobs (ihpa.ake.cyberagent
   run      Start a fitting run of a FittingJob now, as
            "kubectl create job --from=cronjob/NAME" does, and optionally wait
            for it to finish.
+  status   Show why a FittingJob's forecast is fresh or stale: its
+           conditions, schedule and next run, last run and recent Jobs.
 
 The connection flags (--kubeconfig, --context, --as, -n, ...) are kubectl's.`
 
@@ -109,6 +112,7 @@ func newRootCommand(streams genericiooptions.IOStreams, started func()) *cobra.C
 
 	root.AddCommand(newRenderCommand(configFlags, streams, started))
 	root.AddCommand(newRunCommand(configFlags, streams, started))
+	root.AddCommand(newStatusCommand(configFlags, streams, started))
 	return root
 }
 

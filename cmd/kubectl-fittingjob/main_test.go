@@ -36,6 +36,11 @@ func TestExecute(t *testing.T) {
 		{name: "unknown command", args: []string{"apply"}, wantCode: 2, wantErrs: `error: unknown command "apply" for "kubectl fittingjob"`},
 		{name: "render -h", args: []string{"render", "-h"}, wantCode: 0, wantStdout: "Print the ConfigMap and the CronJob"},
 		{name: "run --help", args: []string{"run", "--help"}, wantCode: 0, wantStdout: "Start a fitting run of FittingJob NAME now"},
+		{name: "status -h", args: []string{"status", "-h"}, wantCode: 0, wantStdout: "Show why FittingJob NAME's forecast"},
+		{
+			name: "status without NAME", args: []string{"status"}, wantCode: 2,
+			wantErrs: "error: the FittingJob NAME is required\nSee 'kubectl fittingjob status -h' for help.\n",
+		},
 		{name: "--version", args: []string{"--version"}, wantCode: 0, wantStdout: "kubectl-fittingjob dev (go"},
 		{
 			name: "unknown flag", args: []string{"render", "--bogus"}, wantCode: 2,
@@ -244,7 +249,7 @@ current-context: team-a
 	}{
 		{[]string{"__complete", "run", "NAME", "--context", ""}, "team-a\nteam-b\n:4\n"},
 		{[]string{"__complete", "run", "NAME", "--dry-run", ""}, "none\nclient\nserver\n:4\n"},
-		{[]string{"__complete", ""}, "completion\tGenerate the autocompletion script for the specified shell\nhelp\tHelp about any command\nrender\tPrint the ConfigMap and CronJob a FittingJob yields, offline\nrun\tStart a fitting run of a FittingJob now\n:4\n"},
+		{[]string{"__complete", ""}, "completion\tGenerate the autocompletion script for the specified shell\nhelp\tHelp about any command\nrender\tPrint the ConfigMap and CronJob a FittingJob yields, offline\nrun\tStart a fitting run of a FittingJob now\nstatus\tShow why a FittingJob's forecast is fresh or stale\n:4\n"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := execute(context.Background(), tc.args, nil, &stdout, &stderr); code != 0 {
