@@ -110,3 +110,47 @@ func TestPluginStatusOnAFailingFit(t *testing.T) {
 		t.Errorf("status -o json printed a %s of %s, want a List of FittingJob,Job,Pod", list.Kind, got)
 	}
 }
+
+// suspend and resume patch spec.suspend, which the controller passes on to
+// the CronJob; a server dry run changes nothing.
+func TestPluginSuspendResume(t *testing.T) {
+	ns := newNamespace(t)
+	startController(t, ns)
+	fj := createFittingJob(t, runFittingJob(ns, "pausable", imageSucceeds, yearly))
+	waitReady(t, ns, fj.Name)
+	suspended := func(ctx context.Context) (fjSuspended, cjSuspended bool) {
+		got, err := ihpa.IhpaV1beta2().FittingJobs(ns).Get(ctx, fj.Name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cj := getCronJob(t, ns, fj.Name)
+		return got.Spec.Suspend != nil && *got.Spec.Suspend, cj.Spec.Suspend != nil && *cj.Spec.Suspend
+	}
+
+	stdout, stderr, err := plugin(t, "suspend", fj.Name, "-n", ns, "--dry-run=server")
+	if want := "fittingjob.ihpa.ake.cyberagent.co.jp/pausable suspended (server dry run)\n"; err != nil || stdout != want {
+		t.Errorf("suspend --dry-run=server: %v, stdout %q, stderr %q; want %q", err, stdout, stderr, want)
+	}
+	if f, _ := suspended(context.Background()); f {
+		t.Errorf("a server dry run suspended the FittingJob")
+	}
+
+	for _, tc := range []struct {
+		verb string
+		want bool
+	}{{"suspend", true}, {"resume", false}} {
+		stdout, stderr, err := plugin(t, tc.verb, fj.Name, "-n", ns)
+		want := "fittingjob.ihpa.ake.cyberagent.co.jp/pausable " + map[bool]string{true: "suspended", false: "resumed"}[tc.want] + "\n"
+		if err != nil || stdout != want {
+			t.Errorf("%s: %v, stdout %q, stderr %q; want %q", tc.verb, err, stdout, stderr, want)
+		}
+		eventually(t, 30*time.Second, "the FittingJob and its CronJob after "+tc.verb, func(ctx context.Context) (bool, error) {
+			f, c := suspended(ctx)
+			return f == tc.want && c == tc.want, nil
+		})
+		status, stderr, err := plugin(t, "status", fj.Name, "-n", ns)
+		if suspendedLine := strings.Contains(status, "Next run:       none: suspended"); err != nil || suspendedLine != tc.want {
+			t.Errorf("status after %s: %v, %s; stdout:\n%s", tc.verb, err, stderr, status)
+		}
+	}
+}
