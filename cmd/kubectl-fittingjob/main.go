@@ -38,6 +38,7 @@ const rootLong = `kubectl fittingjob: work with FittingJobs (ihpa.ake.cyberagent
            conditions, schedule and next run, last run and recent Jobs.
   suspend  Stop the scheduled fits of a FittingJob (spec.suspend: true).
   resume   Start them again (spec.suspend: false).
+  version  Print the plugin's version and the controller's.
 
 The connection flags (--kubeconfig, --context, --as, -n, ...) are kubectl's.`
 
@@ -118,6 +119,7 @@ func newRootCommand(streams genericiooptions.IOStreams, started func()) *cobra.C
 	root.AddCommand(newStatusCommand(configFlags, streams, started))
 	root.AddCommand(newSuspendCommand(configFlags, streams, started, true))
 	root.AddCommand(newSuspendCommand(configFlags, streams, started, false))
+	root.AddCommand(newVersionCommand(configFlags, streams, started))
 	return root
 }
 
