@@ -3,6 +3,8 @@
 //
 //	kubectl fittingjob render -f FILE|-k DIR [-o FORMAT]   the ConfigMap and CronJob a FittingJob yields, offline
 //	kubectl fittingjob run NAME [--wait] [--dry-run=...]    start a fitting run now
+//	kubectl fittingjob status NAME [-o FORMAT]              why the forecast is fresh or stale
+//	kubectl fittingjob suspend|resume NAME [--dry-run=...]  stop or restart the scheduled fits
 //
 // It is built as kubectl's own commands are: cobra for the command line,
 // k8s.io/cli-runtime for the connection flags (ConfigFlags), the output
@@ -32,6 +34,11 @@ const rootLong = `kubectl fittingjob: work with FittingJobs (ihpa.ake.cyberagent
   run      Start a fitting run of a FittingJob now, as
            "kubectl create job --from=cronjob/NAME" does, and optionally wait
            for it to finish.
+  status   Show why a FittingJob's forecast is fresh or stale: its
+           conditions, schedule and next run, last run and recent Jobs.
+  suspend  Stop the scheduled fits of a FittingJob (spec.suspend: true).
+  resume   Start them again (spec.suspend: false).
+  version  Print the plugin's version and the controller's.
 
 The connection flags (--kubeconfig, --context, --as, -n, ...) are kubectl's.`
 
@@ -109,6 +116,10 @@ func newRootCommand(streams genericiooptions.IOStreams, started func()) *cobra.C
 
 	root.AddCommand(newRenderCommand(configFlags, streams, started))
 	root.AddCommand(newRunCommand(configFlags, streams, started))
+	root.AddCommand(newStatusCommand(configFlags, streams, started))
+	root.AddCommand(newSuspendCommand(configFlags, streams, started, true))
+	root.AddCommand(newSuspendCommand(configFlags, streams, started, false))
+	root.AddCommand(newVersionCommand(configFlags, streams, started))
 	return root
 }
 

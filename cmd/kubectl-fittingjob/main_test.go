@@ -36,6 +36,19 @@ func TestExecute(t *testing.T) {
 		{name: "unknown command", args: []string{"apply"}, wantCode: 2, wantErrs: `error: unknown command "apply" for "kubectl fittingjob"`},
 		{name: "render -h", args: []string{"render", "-h"}, wantCode: 0, wantStdout: "Print the ConfigMap and the CronJob"},
 		{name: "run --help", args: []string{"run", "--help"}, wantCode: 0, wantStdout: "Start a fitting run of FittingJob NAME now"},
+		{name: "status -h", args: []string{"status", "-h"}, wantCode: 0, wantStdout: "Show why FittingJob NAME's forecast"},
+		{
+			name: "status without NAME", args: []string{"status"}, wantCode: 2,
+			wantErrs: "error: the FittingJob NAME is required\nSee 'kubectl fittingjob status -h' for help.\n",
+		},
+		{
+			name: "suspend with a wrong --dry-run", args: []string{"suspend", "fj", "--dry-run=maybe"}, wantCode: 2,
+			wantErrs: `error: --dry-run must be "none", "client" or "server", not "maybe"` + "\nSee 'kubectl fittingjob suspend -h' for help.\n",
+		},
+		{
+			name: "resume without NAME", args: []string{"resume"}, wantCode: 2,
+			wantErrs: "error: the FittingJob NAME is required\nSee 'kubectl fittingjob resume -h' for help.\n",
+		},
 		{name: "--version", args: []string{"--version"}, wantCode: 0, wantStdout: "kubectl-fittingjob dev (go"},
 		{
 			name: "unknown flag", args: []string{"render", "--bogus"}, wantCode: 2,
@@ -244,7 +257,8 @@ current-context: team-a
 	}{
 		{[]string{"__complete", "run", "NAME", "--context", ""}, "team-a\nteam-b\n:4\n"},
 		{[]string{"__complete", "run", "NAME", "--dry-run", ""}, "none\nclient\nserver\n:4\n"},
-		{[]string{"__complete", ""}, "completion\tGenerate the autocompletion script for the specified shell\nhelp\tHelp about any command\nrender\tPrint the ConfigMap and CronJob a FittingJob yields, offline\nrun\tStart a fitting run of a FittingJob now\n:4\n"},
+		{[]string{"__complete", "suspend", "NAME", "--dry-run", ""}, "none\nclient\nserver\n:4\n"},
+		{[]string{"__complete", ""}, "completion\tGenerate the autocompletion script for the specified shell\nhelp\tHelp about any command\nrender\tPrint the ConfigMap and CronJob a FittingJob yields, offline\nresume\tResume the scheduled fits of a suspended FittingJob\nrun\tStart a fitting run of a FittingJob now\nstatus\tShow why a FittingJob's forecast is fresh or stale\nsuspend\tStop the scheduled fits of a FittingJob\nversion\tPrint the plugin's version and the controller's\n:4\n"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := execute(context.Background(), tc.args, nil, &stdout, &stderr); code != 0 {
