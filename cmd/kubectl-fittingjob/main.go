@@ -117,6 +117,7 @@ func newRootCommand(streams genericiooptions.IOStreams, started func()) *cobra.C
 	root.AddCommand(newRenderCommand(configFlags, streams, started))
 	root.AddCommand(newRunCommand(configFlags, streams, started))
 	root.AddCommand(newStatusCommand(configFlags, streams, started))
+	root.AddCommand(newLogsCommand(configFlags, streams, started))
 	root.AddCommand(newSuspendCommand(configFlags, streams, started, true))
 	root.AddCommand(newSuspendCommand(configFlags, streams, started, false))
 	root.AddCommand(newVersionCommand(configFlags, streams, started))

@@ -258,7 +258,7 @@ current-context: team-a
 		{[]string{"__complete", "run", "NAME", "--context", ""}, "team-a\nteam-b\n:4\n"},
 		{[]string{"__complete", "run", "NAME", "--dry-run", ""}, "none\nclient\nserver\n:4\n"},
 		{[]string{"__complete", "suspend", "NAME", "--dry-run", ""}, "none\nclient\nserver\n:4\n"},
-		{[]string{"__complete", ""}, "completion\tGenerate the autocompletion script for the specified shell\nhelp\tHelp about any command\nrender\tPrint the ConfigMap and CronJob a FittingJob yields, offline\nresume\tResume the scheduled fits of a suspended FittingJob\nrun\tStart a fitting run of a FittingJob now\nstatus\tShow why a FittingJob's forecast is fresh or stale\nsuspend\tStop the scheduled fits of a FittingJob\nversion\tPrint the plugin's version and the controller's\n:4\n"},
+		{[]string{"__complete", ""}, "completion\tGenerate the autocompletion script for the specified shell\nhelp\tHelp about any command\nlogs\tPrint the logs of a FittingJob's last run\nrender\tPrint the ConfigMap and CronJob a FittingJob yields, offline\nresume\tResume the scheduled fits of a suspended FittingJob\nrun\tStart a fitting run of a FittingJob now\nstatus\tShow why a FittingJob's forecast is fresh or stale\nsuspend\tStop the scheduled fits of a FittingJob\nversion\tPrint the plugin's version and the controller's\n:4\n"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := execute(context.Background(), tc.args, nil, &stdout, &stderr); code != 0 {
