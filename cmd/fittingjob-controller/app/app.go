@@ -11,6 +11,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apiserver/pkg/server/healthz"
 	kubeinformers "k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -185,19 +186,21 @@ func Run(ctx context.Context, opts Options) error {
 		eventInformers.Shutdown()
 	}()
 
-	health := newHealthServer(c.HasSynced)
+	var liveness []healthz.HealthChecker
 	runController := gate.whileRunning(func(ctx context.Context) error { return c.Run(ctx, opts.Workers) })
 	if opts.LeaderElection.Enabled {
 		elector, err := opts.LeaderElection.newElector(kubeClient, runController)
 		if err != nil {
 			return err
 		}
-		health.addLivenessCheck(elector.check)
+		// Fails when the leader has stopped renewing its Lease, so that
+		// the kubelet restarts a replica stuck believing it leads.
+		liveness = append(liveness, elector.watchdog)
 		runController = elector.runElected
 	}
 
 	go func() {
-		if err := serve(ctx, opts.ProbeAddress, health.handler(), nil); err != nil {
+		if err := serve(ctx, opts.ProbeAddress, healthHandler(c.HasSynced, liveness...), nil); err != nil {
 			cancel(fmt.Errorf("serving probes: %w", err))
 		}
 	}()

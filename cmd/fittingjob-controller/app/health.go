@@ -1,47 +1,26 @@
 package app
 
 import (
-	"fmt"
+	"errors"
 	"net/http"
+
+	"k8s.io/apiserver/pkg/server/healthz"
 )
 
-// healthServer serves /healthz (the process works: for liveness) and
-// /readyz (the caches have synced: for readiness).
-type healthServer struct {
-	synced   func() bool
-	liveness []func(*http.Request) error
-}
-
-func newHealthServer(synced func() bool) *healthServer {
-	return &healthServer{synced: synced}
-}
-
-func (h *healthServer) addLivenessCheck(check func(*http.Request) error) {
-	h.liveness = append(h.liveness, check)
-}
-
-func (h *healthServer) healthz(w http.ResponseWriter, r *http.Request) {
-	for _, check := range h.liveness {
-		if err := check(r); err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-	}
-	fmt.Fprintln(w, "ok")
-}
-
-func (h *healthServer) readyz(w http.ResponseWriter, _ *http.Request) {
-	if !h.synced() {
-		http.Error(w, "informer caches have not synced", http.StatusServiceUnavailable)
-		return
-	}
-	fmt.Fprintln(w, "ok")
-}
-
-// handler routes /healthz and /readyz.
-func (h *healthServer) handler() http.Handler {
+// healthHandler serves the probes as Kubernetes' own components do, with
+// k8s.io/apiserver's healthz package: /healthz (the process works: for
+// liveness; liveness adds checks, such as leader election's watchdog) and
+// /readyz (the caches have synced: for readiness). Each check also has a
+// path of its own (/healthz/leaderElection, /readyz/informer-sync), and
+// ?verbose lists them all.
+func healthHandler(synced func() bool, liveness ...healthz.HealthChecker) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", h.healthz)
-	mux.HandleFunc("/readyz", h.readyz)
+	healthz.InstallHandler(mux, append([]healthz.HealthChecker{healthz.PingHealthz}, liveness...)...)
+	healthz.InstallReadyzHandler(mux, healthz.NamedCheck("informer-sync", func(*http.Request) error {
+		if !synced() {
+			return errors.New("informer caches have not synced")
+		}
+		return nil
+	}))
 	return mux
 }

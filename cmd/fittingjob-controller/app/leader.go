@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -106,8 +105,6 @@ func (l *LeaderElection) newElector(client kubernetes.Interface, run func(contex
 		run:      run,
 	}, nil
 }
-
-func (e *elector) check(r *http.Request) error { return e.watchdog.Check(r) }
 
 // runElected campaigns for the Lease and runs the controller while leading.
 // On shutdown it releases the Lease only after the workers have drained, so
