@@ -1,14 +1,12 @@
 package v1beta2
 
 import (
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
 const crdPath = "../../../../manifests/crd/ihpa.ake.cyberagent.co.jp_fittingjobs.yaml"
@@ -84,31 +82,13 @@ func TestSetDefaultsKeepsWhatIsSet(t *testing.T) {
 // dotted path from the object's root, not looking into arrays.
 func crdDefaults(t *testing.T) map[string]any {
 	t.Helper()
-	f, err := os.Open(crdPath)
-	if err != nil {
-		t.Fatal(err)
+	spec, found, err := unstructured.NestedMap(crdSchema(t), "properties", "spec")
+	if err != nil || !found {
+		t.Fatalf("no schema of .spec in %s: %v", crdPath, err)
 	}
-	defer f.Close()
-	var crd map[string]any
-	if err := utilyaml.NewYAMLOrJSONDecoder(f, 4096).Decode(&crd); err != nil {
-		t.Fatal(err)
-	}
-	versions, _, _ := unstructured.NestedSlice(crd, "spec", "versions")
-	for _, v := range versions {
-		version, _ := v.(map[string]any)
-		if version["name"] != SchemeGroupVersion.Version {
-			continue
-		}
-		spec, found, err := unstructured.NestedMap(version, "schema", "openAPIV3Schema", "properties", "spec")
-		if err != nil || !found {
-			t.Fatalf("no schema of .spec in %s: %v", crdPath, err)
-		}
-		defaults := map[string]any{}
-		collectDefaults(spec, "spec", defaults)
-		return defaults
-	}
-	t.Fatalf("no version %s in %s", SchemeGroupVersion.Version, crdPath)
-	return nil
+	defaults := map[string]any{}
+	collectDefaults(spec, "spec", defaults)
+	return defaults
 }
 
 func collectDefaults(schema map[string]any, path string, defaults map[string]any) {
