@@ -58,10 +58,10 @@ type Controller struct {
 	schedules scheduleCache
 	// lastInputs holds what each FittingJob's last complete sync observed,
 	// for the resync to tell whether anything changed (unchanged.go).
-	lastInputs syncedInputs
+	lastInputs keyed[inputs]
 	// seriesSetAt is the resourceVersion of each FittingJob whose
 	// per-FittingJob series were last set from its recorded status.
-	seriesSetAt versions
+	seriesSetAt keyed[string]
 
 	// syncHandler is sync; tests replace it.
 	syncHandler func(ctx context.Context, key cache.ObjectName) (requeueAfter time.Duration, err error)

@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"strings"
-	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -98,7 +97,7 @@ func (c *Controller) emitStatus(fj *ihpav1beta2.FittingJob, next nextStatus) {
 	// status as recorded at the version they were last set from (a
 	// resync, mostly) leaves them be.
 	key := cache.MetaObjectToName(fj)
-	if !next.changed && fj.ResourceVersion != "" && c.seriesSetAt.get(key) == fj.ResourceVersion {
+	if setAt, ok := c.seriesSetAt.get(key); ok && !next.changed && fj.ResourceVersion != "" && setAt == fj.ResourceVersion {
 		return
 	}
 	metrics.ObserveFittingJob(fj.Namespace, fj.Name, &next.status)
@@ -107,33 +106,4 @@ func (c *Controller) emitStatus(fj *ihpav1beta2.FittingJob, next nextStatus) {
 	} else {
 		c.seriesSetAt.set(key, fj.ResourceVersion)
 	}
-}
-
-// versions remembers, for each FittingJob, the resourceVersion something
-// was last done for. The workqueue never hands one key to two workers at
-// once; the lock is for the map.
-type versions struct {
-	mu sync.Mutex
-	m  map[cache.ObjectName]string
-}
-
-func (v *versions) get(key cache.ObjectName) string {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.m[key]
-}
-
-func (v *versions) set(key cache.ObjectName, resourceVersion string) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.m == nil {
-		v.m = map[cache.ObjectName]string{}
-	}
-	v.m[key] = resourceVersion
-}
-
-func (v *versions) forget(key cache.ObjectName) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	delete(v.m, key)
 }

@@ -54,7 +54,8 @@ func (c *Controller) resyncAll() {
 func (c *Controller) resyncFittingJob(fj *ihpav1beta2.FittingJob) {
 	key := cache.MetaObjectToName(fj)
 	if seen, err := c.observe(fj); err == nil {
-		if versions, ok := inputsOf(fj, seen); ok && c.lastInputs.unchanged(key, versions, c.clock.Now()) {
+		last, synced := c.lastInputs.get(key)
+		if versions, ok := inputsOf(fj, seen); ok && synced && last.unchanged(versions, c.clock.Now()) {
 			metrics.ResyncsSkipped.Inc()
 			return
 		}

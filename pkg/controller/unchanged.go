@@ -3,7 +3,6 @@ package controller
 import (
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -67,35 +66,11 @@ func inputsOf(fj *ihpav1beta2.FittingJob, seen *observed) (string, bool) {
 	return b.String(), ok
 }
 
-// syncedInputs holds, for each FittingJob, the inputs of its last sync
-// that completed without error.
-type syncedInputs struct {
-	mu sync.Mutex
-	m  map[cache.ObjectName]inputs
-}
-
-func (s *syncedInputs) set(key cache.ObjectName, in inputs) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[cache.ObjectName]inputs{}
-	}
-	s.m[key] = in
-}
-
-func (s *syncedInputs) forget(key cache.ObjectName) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.m, key)
-}
-
-// unchanged reports whether key's last complete sync saw exactly versions,
-// and its status would not yet have changed with time at now.
-func (s *syncedInputs) unchanged(key cache.ObjectName, versions string, now time.Time) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	in, ok := s.m[key]
-	return ok && in.versions == versions && (in.recheck.IsZero() || now.Before(in.recheck))
+// unchanged reports whether in, what key's last complete sync saw, is
+// exactly versions, and its status would not yet have changed with time at
+// now.
+func (in inputs) unchanged(versions string, now time.Time) bool {
+	return in.versions == versions && (in.recheck.IsZero() || now.Before(in.recheck))
 }
 
 // rememberInputs records what a sync of key that completed without error

@@ -1,8 +1,6 @@
 package controller
 
 import (
-	"sync"
-
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -32,11 +30,9 @@ type verifiedChildren struct {
 // children were last found in sync. It is a shortcut that checks itself
 // against the informer cache (stillInSync), never a reason to skip a
 // sync: every sync still reads the FittingJob's runs and computes its
-// status. The workqueue never hands one key to two workers at once; the
-// lock is for the map, which the child event handlers read too.
+// status.
 type verifiedSet struct {
-	mu sync.Mutex
-	m  map[cache.ObjectName]verifiedChildren
+	keyed[verifiedChildren]
 }
 
 func (s *verifiedSet) remember(fj *ihpav1beta2.FittingJob, configMap *corev1.ConfigMap, cronJob *batchv1.CronJob) {
@@ -44,30 +40,12 @@ func (s *verifiedSet) remember(fj *ihpav1beta2.FittingJob, configMap *corev1.Con
 		// Unknown versions (a fake client's) prove nothing.
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[cache.ObjectName]verifiedChildren{}
-	}
-	s.m[cache.MetaObjectToName(fj)] = verifiedChildren{
+	s.set(cache.MetaObjectToName(fj), verifiedChildren{
 		uid:        fj.UID,
 		generation: fj.Generation,
 		configMap:  configMap.ResourceVersion,
 		cronJob:    cronJob.ResourceVersion,
-	}
-}
-
-func (s *verifiedSet) get(key cache.ObjectName) (verifiedChildren, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.m[key]
-	return v, ok
-}
-
-func (s *verifiedSet) forget(key cache.ObjectName) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.m, key)
+	})
 }
 
 // stillInSync reports whether fj's cached children, as seen, are the
