@@ -290,3 +290,42 @@ func TestOnlyItsOwnJobsAreRuns(t *testing.T) {
 		t.Errorf("the Jobs of other FittingJobs were taken as runs: %d writes, lastRun %+v", writes, recorded.Status.LastRun)
 	}
 }
+
+// The CronJob's status may count a run's success before the Job cache
+// shows the Job complete: the success waits for the Job's own event,
+// which brings it with the run's end, so the run costs no extra write.
+func TestASuccessTheCronJobSawFirstWaitsForTheJob(t *testing.T) {
+	fj := synced(newFittingJob("web"))
+	running := runJob(fj, "web-1", runStart)
+	done := metav1.NewTime(at(time.Minute))
+	withSuccess := func(f *fixture) {
+		f.cronJobs[0].Status.LastSuccessfulTime = &done
+	}
+	sync := func(jobs ...*batchv1.Job) *ihpav1beta2.FittingJob {
+		t.Helper()
+		f := newFixture(t)
+		f.now = at(2 * time.Minute)
+		f.withChildren(fj)
+		withSuccess(f)
+		f.jobs = jobs
+		actions, err := f.sync(fj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		written := writtenStatus(actions)
+		if len(written) != 1 {
+			t.Fatalf("status writes = %d, want 1", len(written))
+		}
+		return written[0]
+	}
+	if got := sync(running).Status.LastSuccessfulTime; got != nil {
+		t.Errorf("lastSuccessfulTime = %v while the Job is still running in the cache, want it to wait", got)
+	}
+	if got := sync(runJob(fj, "web-1", runStart, completed(done))).Status.LastSuccessfulTime; got == nil || !got.Equal(&done) {
+		t.Errorf("lastSuccessfulTime = %v once the Job completed, want %v", got, done)
+	}
+	// The Job gone before it was seen to finish: the CronJob's word counts.
+	if got := sync().Status.LastSuccessfulTime; got == nil || !got.Equal(&done) {
+		t.Errorf("lastSuccessfulTime = %v with no Job in the cache, want the CronJob's %v", got, done)
+	}
+}

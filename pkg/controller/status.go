@@ -98,7 +98,15 @@ func computeStatus(in statusInputs) nextStatus {
 		lastRun = gone
 	}
 	status.LastRun = nextLastRun(lastRun, observedRun)
-	status.LastSuccessfulTime = lastSuccess(recorded.LastSuccessfulTime, cronJob, seen.jobs, in.now)
+	succeeded := cronJob
+	if succeeded != nil && successNotSeen(succeeded, seen.newest) {
+		// The CronJob already counts a success of the newest run, which
+		// the Job cache still shows running: the Job's event is on its
+		// way and brings the success with the run's end. Writing the time
+		// now would cost a write of its own.
+		succeeded = nil
+	}
+	status.LastSuccessfulTime = lastSuccess(recorded.LastSuccessfulTime, succeeded, seen.jobs, in.now)
 	scheduled := cronJob
 	if scheduled != nil && activeJobNotSeen(scheduled, seen.jobs) {
 		// The CronJob has started a Job the cache has not seen yet; its
@@ -200,6 +208,16 @@ func statusEvents(fj *ihpav1beta2.FittingJob, children childrenResult, ready met
 		}
 	}
 	return events, run
+}
+
+// successNotSeen reports whether cronJob records a success at or after
+// the creation of newest, the newest run, which the cache still shows
+// unfinished. A run whose Job is gone is not newest: the CronJob's time
+// then counts at once.
+func successNotSeen(cronJob *batchv1.CronJob, newest *batchv1.Job) bool {
+	success := cronJob.Status.LastSuccessfulTime
+	return success != nil && newest != nil && !success.Before(&newest.CreationTimestamp) &&
+		jobCondition(newest, batchv1.JobComplete) == nil && jobCondition(newest, batchv1.JobFailed) == nil
 }
 
 // activeJobNotSeen reports whether cronJob lists an active Job that is not
