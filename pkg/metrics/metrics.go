@@ -1,23 +1,23 @@
-// Package metrics holds the controller's Prometheus metrics: its own (syncs,
-// child writes, build info), the workqueue's, client-go's requests and
-// client-side throttling, and leader election's, all in Registry, which the
-// binary serves on /metrics.
+// Package metrics holds the controller's Prometheus metrics. Its own
+// (syncs, child writes, the FittingJobs' series, build info) are in
+// Registry; the workqueue's, client-go's requests and leader election's are
+// those of Kubernetes' own components: k8s.io/component-base's adapters,
+// installed by importing this package, register them with component-base's
+// legacy registry, which also holds the Go runtime and process collectors.
+// Gatherer, which the binary serves on /metrics, reads both.
 //
-// Importing the package installs the workqueue, client-go and leader
-// election providers, as k8s.io/component-base does, so it must be imported
-// before the workqueue or the leader elector is created; the controller
-// package imports it.
+// The adapters are installed once, by the first package that imports one
+// (client-go keeps the first provider), so this package must be imported
+// before a workqueue or a leader elector is created; the controller package
+// imports it.
 package metrics
 
 import (
-	"context"
-	"net/url"
-	"time"
-
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	clientmetrics "k8s.io/client-go/tools/metrics"
-	"k8s.io/client-go/util/workqueue"
+	"k8s.io/component-base/metrics/legacyregistry"
+	// The workqueue's, client-go's request and leader election's series,
+	// under the names Kubernetes' own components export them.
+	_ "k8s.io/component-base/metrics/prometheus/clientgo"
 )
 
 // Registry holds every metric of the process.
@@ -70,49 +70,10 @@ var (
 	})
 )
 
-var (
-	requestLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "rest_client_request_duration_seconds",
-		Help:    "Latency of requests to the API server, by verb and host.",
-		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
-	}, []string{"verb", "host"})
-	requestResults = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "rest_client_requests_total",
-		Help: "Requests to the API server, by status code, method and host.",
-	}, []string{"code", "method", "host"})
-	// rateLimiterLatency shows when --kube-api-qps and --kube-api-burst,
-	// not the API server, slow the controller down. Buckets as
-	// Kubernetes' own components have them.
-	rateLimiterLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "rest_client_rate_limiter_duration_seconds",
-		Help:    "Time requests to the API server waited for the client-side rate limiter, by verb and host.",
-		Buckets: []float64{0.005, 0.025, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0},
-	}, []string{"verb", "host"})
-)
+// Gatherer gathers every series of the process: Registry's and those
+// component-base's legacy registry holds.
+var Gatherer prometheus.Gatherer = prometheus.Gatherers{Registry, legacyregistry.DefaultGatherer}
 
 func init() {
-	Registry.MustRegister(
-		Syncs, ResyncsSkipped, SyncDuration, ChildWrites, StatusWrites, Panics,
-		requestLatency, requestResults, rateLimiterLatency,
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	)
-	workqueue.SetProvider(workqueueProvider{})
-	clientmetrics.Register(clientmetrics.RegisterOpts{
-		RequestLatency:     latencyAdapter{requestLatency},
-		RateLimiterLatency: latencyAdapter{rateLimiterLatency},
-		RequestResult:      resultAdapter{},
-	})
-}
-
-type latencyAdapter struct{ histogram *prometheus.HistogramVec }
-
-func (a latencyAdapter) Observe(_ context.Context, verb string, u url.URL, latency time.Duration) {
-	a.histogram.WithLabelValues(verb, u.Host).Observe(latency.Seconds())
-}
-
-type resultAdapter struct{}
-
-func (resultAdapter) Increment(_ context.Context, code, method, host string) {
-	requestResults.WithLabelValues(code, method, host).Inc()
+	Registry.MustRegister(Syncs, ResyncsSkipped, SyncDuration, ChildWrites, StatusWrites, Panics)
 }
