@@ -27,6 +27,13 @@ func cronJobSpecInSync(desired, live *batchv1.CronJob) bool {
 // more keys than want (fields defaulted by the API server), lists must have
 // the same length and cover element by element, and scalars must be equal.
 // An absent or empty value in want covers anything.
+//
+// apimachinery's equality.Semantic.DeepDerivative is close but is not used:
+// it takes a live list longer than the desired one as in sync, so an
+// environment variable, volume or container another writer appended would
+// never be removed. Working on the unstructured form also means a field the
+// desired spec leaves at its zero value (omitted there) covers whatever the
+// API server defaulted it to.
 func covers(want, got any) bool {
 	switch want := want.(type) {
 	case nil:

@@ -41,7 +41,7 @@ func TestLeaderElection(t *testing.T) {
 	if took > bound {
 		t.Errorf("the standby took the Lease %v after the leader stopped, more than the bound %v "+
 			"(a retry period %v with client-go's jitter %.1f, plus one retry period for the round trips)",
-			took.Round(time.Millisecond), bound, flags.RetryPeriod, leaderelection.JitterFactor)
+			took.Round(time.Millisecond), bound, flags.RetryPeriod.Duration, leaderelection.JitterFactor)
 	}
 	second.requests.settle(t)
 	takeover := createFittingJob(t, testutil.FittingJob(ns, "after"))
@@ -69,16 +69,16 @@ func TestStandbyReplacesAKilledLeader(t *testing.T) {
 
 	first.kill()
 	killed := time.Now()
-	earliest, bound := flags.LeaseDuration-2*flags.RetryPeriod, expiryBound(flags)
+	earliest, bound := flags.LeaseDuration.Duration-2*flags.RetryPeriod.Duration, expiryBound(flags)
 	took := waitLeader(t, flags, "second", bound+30*time.Second).Sub(killed)
 	switch {
 	case took > bound:
 		t.Errorf("the standby took the Lease %v after the leader died, more than the bound %v "+
 			"(lease duration %v, then twice a retry period %v with client-go's jitter %.1f, plus one retry period for the round trips)",
-			took.Round(time.Millisecond), bound, flags.LeaseDuration, flags.RetryPeriod, leaderelection.JitterFactor)
+			took.Round(time.Millisecond), bound, flags.LeaseDuration.Duration, flags.RetryPeriod.Duration, leaderelection.JitterFactor)
 	case took < earliest:
 		t.Errorf("the standby took the Lease %v after the leader died, before it could expire (lease duration %v less two retry periods: %v)",
-			took.Round(time.Millisecond), flags.LeaseDuration, earliest)
+			took.Round(time.Millisecond), flags.LeaseDuration.Duration, earliest)
 	}
 	t.Logf("the standby took the Lease %v after the leader died (between %v and %v)", took.Round(time.Millisecond), earliest, bound)
 
@@ -103,10 +103,10 @@ func TestStandbyReplacesAKilledLeader(t *testing.T) {
 // leaderFlags are short leader election flags, so that take-overs happen
 // within seconds, on a Lease of the test's own.
 func leaderFlags(namespace string) app.LeaderElection {
-	return app.LeaderElection{
-		Enabled: true, Namespace: "fittingjob-system", Name: "fittingjob-controller-" + namespace,
-		LeaseDuration: 3 * time.Second, RenewDeadline: 2 * time.Second, RetryPeriod: 500 * time.Millisecond,
-	}
+	l := app.NewOptions().LeaderElection
+	l.LeaderElect, l.ResourceNamespace, l.ResourceName = true, "fittingjob-system", "fittingjob-controller-"+namespace
+	l.LeaseDuration.Duration, l.RenewDeadline.Duration, l.RetryPeriod.Duration = 3*time.Second, 2*time.Second, 500*time.Millisecond
+	return l
 }
 
 // elected runs a controller as candidate identity under flags.
@@ -123,7 +123,7 @@ func elected(flags app.LeaderElection, identity string) func(*app.Options) {
 // still held may be on the wire at the release, so one more retry period
 // covers the round trips.
 func takeOverBound(flags app.LeaderElection) time.Duration {
-	return jittered(flags.RetryPeriod) + flags.RetryPeriod
+	return jittered(flags.RetryPeriod.Duration) + flags.RetryPeriod.Duration
 }
 
 // expiryBound is how long after a leader dies without releasing its Lease
@@ -132,7 +132,7 @@ func takeOverBound(flags app.LeaderElection) time.Duration {
 // tries again within another jittered retry period; one more retry period
 // covers the round trips.
 func expiryBound(flags app.LeaderElection) time.Duration {
-	return flags.LeaseDuration + 2*jittered(flags.RetryPeriod) + flags.RetryPeriod
+	return flags.LeaseDuration.Duration + 2*jittered(flags.RetryPeriod.Duration) + flags.RetryPeriod.Duration
 }
 
 // jittered is the longest wait between two attempts of a candidate:
@@ -147,8 +147,8 @@ func jittered(retryPeriod time.Duration) time.Duration {
 func waitLeader(t *testing.T, flags app.LeaderElection, identity string, timeout time.Duration) time.Time {
 	t.Helper()
 	var acquired time.Time
-	eventually(t, timeout, identity+" to hold the Lease "+flags.Name, func(ctx context.Context) (bool, error) {
-		l, err := kube.CoordinationV1().Leases(flags.Namespace).Get(ctx, flags.Name, metav1.GetOptions{})
+	eventually(t, timeout, identity+" to hold the Lease "+flags.ResourceName, func(ctx context.Context) (bool, error) {
+		l, err := kube.CoordinationV1().Leases(flags.ResourceNamespace).Get(ctx, flags.ResourceName, metav1.GetOptions{})
 		if err != nil || l.Spec.HolderIdentity == nil || *l.Spec.HolderIdentity != identity || l.Spec.AcquireTime == nil {
 			return false, nil
 		}

@@ -120,8 +120,8 @@ func TestNamespacedInstall(t *testing.T) {
 	const ns = "fittingjob-team"
 	startController(t, ns, func(o *app.Options) {
 		o.RestConfig.Impersonate.UserName = "system:serviceaccount:fittingjob-team:fittingjob-controller"
-		o.LeaderElection.Enabled = true
-		o.LeaderElection.Namespace = ns
+		o.LeaderElection.LeaderElect = true
+		o.LeaderElection.ResourceNamespace = ns
 		o.LeaderElection.Identity = "namespaced"
 	})
 	fj := createFittingJob(t, testutil.FittingJob(ns, "team"))

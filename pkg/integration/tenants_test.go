@@ -51,7 +51,7 @@ func (w *timedWrites) wrap(rt http.RoundTripper) http.RoundTripper {
 // Lease name.
 func leaderStatus(t *testing.T, name string) float64 {
 	t.Helper()
-	families, err := metrics.Registry.Gather()
+	families, err := metrics.Gatherer.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestNoWritesAfterTheLeaseIsLost(t *testing.T) {
 	}
 
 	flags := leaderFlags(ns)
-	flags.LeaseDuration, flags.RenewDeadline = 4*time.Second, 3*time.Second
+	flags.LeaseDuration.Duration, flags.RenewDeadline.Duration = 4*time.Second, 3*time.Second
 	writes := &timedWrites{}
 	// A slow client keeps a backlog queued when the Lease goes.
 	rc := startController(t, ns, elected(flags, "leader"), func(o *app.Options) {
@@ -122,7 +122,7 @@ func TestNoWritesAfterTheLeaseIsLost(t *testing.T) {
 	// Another holder takes the Lease; the leader fails to renew it and
 	// stops leading within its renew deadline (its attempts come every
 	// retry period, each maybe delayed by its own rate limiter).
-	lease, err := kube.CoordinationV1().Leases(flags.Namespace).Get(ctx, flags.Name, metav1.GetOptions{})
+	lease, err := kube.CoordinationV1().Leases(flags.ResourceNamespace).Get(ctx, flags.ResourceName, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestNoWritesAfterTheLeaseIsLost(t *testing.T) {
 	lease.Spec.HolderIdentity = ptrTo("thief")
 	lease.Spec.LeaseDurationSeconds = ptrTo[int32](3600)
 	lease.Spec.AcquireTime, lease.Spec.RenewTime = &now, &now
-	if _, err := kube.CoordinationV1().Leases(flags.Namespace).Update(ctx, lease, metav1.UpdateOptions{}); err != nil {
+	if _, err := kube.CoordinationV1().Leases(flags.ResourceNamespace).Update(ctx, lease, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	stolen := time.Now()
@@ -138,7 +138,7 @@ func TestNoWritesAfterTheLeaseIsLost(t *testing.T) {
 
 	// The elector sets leader_election_master_status to 0 the moment it
 	// gives up, just before it cancels the leader's context.
-	for deadline := stolen.Add(30 * time.Second); leaderStatus(t, flags.Name) != 0; time.Sleep(2 * time.Millisecond) {
+	for deadline := stolen.Add(30 * time.Second); leaderStatus(t, flags.ResourceName) != 0; time.Sleep(2 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the leader did not stop leading within 30s of losing its Lease")
 		}

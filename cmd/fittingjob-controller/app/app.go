@@ -188,7 +188,7 @@ func Run(ctx context.Context, opts Options) error {
 
 	var liveness []healthz.HealthChecker
 	runController := gate.whileRunning(func(ctx context.Context) error { return c.Run(ctx, opts.Workers) })
-	if opts.LeaderElection.Enabled {
+	if opts.LeaderElection.LeaderElect {
 		elector, err := opts.LeaderElection.newElector(kubeClient, runController)
 		if err != nil {
 			return err

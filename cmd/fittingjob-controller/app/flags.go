@@ -59,6 +59,9 @@ func Parse(fs *pflag.FlagSet, args []string) (*CommandLine, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("no arguments expected, got %q", fs.Args())
 	}
+	if err := c.Options.LeaderElection.Validate(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/pflag"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	componentbaseconfig "k8s.io/component-base/config"
 )
 
 func parse(t *testing.T, args ...string) (*CommandLine, string, error) {
@@ -35,8 +37,11 @@ func TestParseFlags(t *testing.T) {
 	want := NewOptions()
 	want.Kubeconfig, want.Namespace, want.Workers, want.ResyncPeriod = "/k", "team", 7, time.Minute
 	want.QPS, want.Burst, want.ProbeAddress, want.MetricsAddress = 12.5, 30, ":1", ":2"
-	want.LeaderElection = LeaderElection{Enabled: true, Identity: "me", Namespace: "ns", Name: "lease",
-		LeaseDuration: 20 * time.Second, RenewDeadline: 9 * time.Second, RetryPeriod: 3 * time.Second}
+	want.LeaderElection = LeaderElection{Identity: "me", LeaderElectionConfiguration: componentbaseconfig.LeaderElectionConfiguration{
+		LeaderElect: true, ResourceLock: "leases", ResourceNamespace: "ns", ResourceName: "lease",
+		LeaseDuration: metav1.Duration{Duration: 20 * time.Second}, RenewDeadline: metav1.Duration{Duration: 9 * time.Second},
+		RetryPeriod: metav1.Duration{Duration: 3 * time.Second},
+	}}
 	if diff := cmp.Diff(want, c.Options); diff != "" {
 		t.Errorf("Options differ (-want +got):\n%s", diff)
 	}
@@ -57,7 +62,7 @@ func TestParseDefaults(t *testing.T) {
 	if diff := cmp.Diff(NewOptions(), c.Options); diff != "" {
 		t.Errorf("Options differ from NewOptions() (-want +got):\n%s", diff)
 	}
-	if l := c.Options.LeaderElection; l.Name != "fittingjob-controller" || l.Namespace != "fittingjob-system" || l.Enabled {
+	if l := c.Options.LeaderElection; l.ResourceName != "fittingjob-controller" || l.ResourceNamespace != "fittingjob-system" || l.LeaderElect {
 		t.Errorf("leader election = %+v, want lease fittingjob-controller in $POD_NAMESPACE, disabled", l)
 	}
 	if c.Logging.Format != "text" {
@@ -92,7 +97,7 @@ func TestDeprecatedLeaderElectFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l := c.Options.LeaderElection; l.Namespace != "old-ns" || l.Name != "old-lease" {
+	if l := c.Options.LeaderElection; l.ResourceNamespace != "old-ns" || l.ResourceName != "old-lease" {
 		t.Errorf("leader election = %+v, want namespace old-ns, lease old-lease", l)
 	}
 	for _, warning := range []string{
@@ -112,6 +117,10 @@ func TestParseRefuses(t *testing.T) {
 		{"stray-argument"},
 		// klog's legacy flags are gone: component-base's replace them.
 		{"--logtostderr"},
+		// component-base's validation of leader election, and a Lease lock.
+		{"--leader-elect", "--leader-elect-renew-deadline=20s"},
+		{"--leader-elect", "--leader-elect-retry-period=0s"},
+		{"--leader-elect", "--leader-elect-resource-lock=endpoints"},
 	} {
 		if _, _, err := parse(t, args...); err == nil {
 			t.Errorf("Parse(%q) succeeded, want an error", args)

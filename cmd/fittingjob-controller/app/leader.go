@@ -10,48 +10,49 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	componentbaseconfig "k8s.io/component-base/config"
+	componentbaseoptions "k8s.io/component-base/config/options"
+	componentbasevalidation "k8s.io/component-base/config/validation"
 	"k8s.io/klog/v2"
 
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/controller"
 )
 
-// LeaderElection holds the flags of leader election on a Lease, which lets
-// several replicas run with only one of them writing.
+// LeaderElection configures leader election on a Lease, which lets several
+// replicas run with only one of them writing: component-base's
+// configuration and flags, as Kubernetes' own components have them, plus
+// this replica's identity.
 type LeaderElection struct {
-	Enabled       bool
-	Namespace     string
-	Name          string
-	Identity      string
-	LeaseDuration time.Duration
-	RenewDeadline time.Duration
-	RetryPeriod   time.Duration
+	componentbaseconfig.LeaderElectionConfiguration
+	Identity string
 }
 
 func newLeaderElection() LeaderElection {
 	return LeaderElection{
-		Namespace:     os.Getenv("POD_NAMESPACE"),
-		Name:          controller.Name,
-		Identity:      os.Getenv("POD_NAME"),
-		LeaseDuration: 15 * time.Second,
-		RenewDeadline: 10 * time.Second,
-		RetryPeriod:   2 * time.Second,
+		LeaderElectionConfiguration: componentbaseconfig.LeaderElectionConfiguration{
+			LeaseDuration:     metav1.Duration{Duration: 15 * time.Second},
+			RenewDeadline:     metav1.Duration{Duration: 10 * time.Second},
+			RetryPeriod:       metav1.Duration{Duration: 2 * time.Second},
+			ResourceLock:      resourcelock.LeasesResourceLock,
+			ResourceName:      controller.Name,
+			ResourceNamespace: os.Getenv("POD_NAMESPACE"),
+		},
+		Identity: os.Getenv("POD_NAME"),
 	}
 }
 
-// AddFlags adds the leader election flags to fs, named as Kubernetes' own
-// components name them. The names of earlier releases still work, with a
-// deprecation warning, so that existing manifests keep working.
+// AddFlags adds the leader election flags to fs: component-base's
+// (--leader-elect, --leader-elect-lease-duration, …) and --leader-elect-id.
+// The names of earlier releases still work, with a deprecation warning, so
+// that existing manifests keep working.
 func (l *LeaderElection) AddFlags(fs *pflag.FlagSet) {
-	fs.BoolVar(&l.Enabled, "leader-elect", false, "Run workers only while holding the leader Lease, so that several replicas can run.")
-	fs.StringVar(&l.Namespace, "leader-elect-resource-namespace", l.Namespace, "Namespace of the leader Lease. Default: $POD_NAMESPACE.")
-	fs.StringVar(&l.Name, "leader-elect-resource-name", l.Name, "Name of the leader Lease.")
+	componentbaseoptions.BindLeaderElectionFlags(&l.LeaderElectionConfiguration, fs)
 	fs.StringVar(&l.Identity, "leader-elect-id", l.Identity, "Identity of this replica in the Lease. Default: $POD_NAME, else the host name.")
-	fs.DurationVar(&l.LeaseDuration, "leader-elect-lease-duration", l.LeaseDuration, "How long a standby waits before taking over a Lease that is not renewed.")
-	fs.DurationVar(&l.RenewDeadline, "leader-elect-renew-deadline", l.RenewDeadline, "How long the leader keeps trying to renew before it stops.")
-	fs.DurationVar(&l.RetryPeriod, "leader-elect-retry-period", l.RetryPeriod, "How often candidates try to acquire or renew the Lease.")
 
 	for old, replacement := range map[string]string{
 		"leader-elect-namespace":  "leader-elect-resource-namespace",
@@ -64,6 +65,21 @@ func (l *LeaderElection) AddFlags(fs *pflag.FlagSet) {
 	}
 }
 
+// Validate checks the configuration as component-base does (durations
+// positive, the renew deadline within the lease, a lock name), and that the
+// lock is a Lease, the only kind client-go still offers.
+func (l *LeaderElection) Validate() error {
+	path := field.NewPath("leaderElection")
+	errs := componentbasevalidation.ValidateLeaderElectionConfiguration(&l.LeaderElectionConfiguration, path)
+	if l.LeaderElect && l.ResourceLock != resourcelock.LeasesResourceLock {
+		errs = append(errs, field.NotSupported(path.Child("resourceLock"), l.ResourceLock, []string{resourcelock.LeasesResourceLock}))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("leader election flags (the Lease's namespace defaults to $POD_NAMESPACE): %w", errs.ToAggregate())
+	}
+	return nil
+}
+
 // elector runs the controller while this replica leads.
 type elector struct {
 	config leaderelection.LeaderElectionConfig
@@ -74,7 +90,7 @@ type elector struct {
 }
 
 func (l *LeaderElection) newElector(client kubernetes.Interface, run func(context.Context) error) (*elector, error) {
-	if l.Namespace == "" {
+	if l.ResourceNamespace == "" {
 		return nil, errors.New("--leader-elect needs --leader-elect-resource-namespace (or $POD_NAMESPACE)")
 	}
 	identity := l.Identity
@@ -85,19 +101,19 @@ func (l *LeaderElection) newElector(client kubernetes.Interface, run func(contex
 		}
 		identity = host
 	}
-	lock, err := resourcelock.New(resourcelock.LeasesResourceLock, l.Namespace, l.Name,
+	lock, err := resourcelock.New(l.ResourceLock, l.ResourceNamespace, l.ResourceName,
 		client.CoreV1(), client.CoordinationV1(), resourcelock.ResourceLockConfig{Identity: identity})
 	if err != nil {
 		return nil, fmt.Errorf("creating the leader Lease lock: %w", err)
 	}
-	watchdog := leaderelection.NewLeaderHealthzAdaptor(l.RenewDeadline)
+	watchdog := leaderelection.NewLeaderHealthzAdaptor(l.RenewDeadline.Duration)
 	return &elector{
 		config: leaderelection.LeaderElectionConfig{
 			Lock:            lock,
-			Name:            l.Name,
-			LeaseDuration:   l.LeaseDuration,
-			RenewDeadline:   l.RenewDeadline,
-			RetryPeriod:     l.RetryPeriod,
+			Name:            l.ResourceName,
+			LeaseDuration:   l.LeaseDuration.Duration,
+			RenewDeadline:   l.RenewDeadline.Duration,
+			RetryPeriod:     l.RetryPeriod.Duration,
 			ReleaseOnCancel: true,
 			WatchDog:        watchdog,
 		},
