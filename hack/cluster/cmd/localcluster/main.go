@@ -17,8 +17,10 @@
 // kwok-stages.yaml (a Job's Pod ends Succeeded about 1 s after it is
 // created; an image containing "fail", "never-pulls" or "hang" makes the
 // fit fail, wait in ImagePullBackOff or run forever). CMD starts once every
-// fake Node is Ready and schedulable. --fake-nodes=0 starts neither
-// kube-scheduler nor kwok, and Pods stay Pending.
+// fake Node is Ready and schedulable. kwok also serves the kubelet API's
+// container logs: every container's log is the file DIR/pod.log, in the CRI
+// log format. --fake-nodes=0 starts neither kube-scheduler nor kwok, and
+// Pods stay Pending.
 //
 // CMD runs in the foreground with KUBECONFIG=DIR/kubeconfig,
 // LOCALCLUSTER_DIR=DIR and LOCALCLUSTER_PID=<launcher pid>. The launcher exits
@@ -222,6 +224,7 @@ type cluster struct {
 	dir, bin string
 	server   string // https://127.0.0.1:<port>
 	client   *http.Client
+	pki      *pki
 
 	etcd, apiserver, kcm, cmd *proc
 	scheduler, kwok           *proc // nil with --fake-nodes=0
@@ -268,6 +271,7 @@ func (c *cluster) up(ctx context.Context, dir, bin string, apiserverFlags, kcmFl
 	if c.client, err = newClient(p); err != nil {
 		return err
 	}
+	c.pki = p
 
 	ports, err := freePorts(3)
 	if err != nil {
@@ -327,6 +331,9 @@ func (c *cluster) up(ctx context.Context, dir, bin string, apiserverFlags, kcmFl
 		"--service-account-key-file=" + p.saPub,
 		"--service-account-signing-key-file=" + p.saKey,
 		"--service-cluster-ip-range=" + serviceCIDR,
+		// The fake Nodes' kubelet API (kwok's, for Pod logs) is at their
+		// InternalIP; their Hostname resolves nowhere.
+		"--kubelet-preferred-address-types=InternalIP",
 	}, apiserverFlags...)
 	if err := c.startAPIServer(ctx); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -19,6 +20,23 @@ import (
 //
 //go:embed kwok-stages.yaml
 var kwokStages []byte
+
+// podLogFile, in DIR, is every container's log as kwok serves it.
+const podLogFile = "pod.log"
+
+// clusterLogs is kwok's configuration that serves the file path as the log
+// of every container of every Pod.
+func clusterLogs(path string) []byte {
+	return fmt.Appendf(nil, `---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata:
+  name: every-container
+spec:
+  logs:
+  - logsFile: %q
+`, path)
+}
 
 const (
 	// fakeNodeAnnotation marks the Nodes kwok manages (its
@@ -43,19 +61,38 @@ func (c *cluster) startJobRunners(ctx context.Context, n int, schedulerFlags, kw
 		return err
 	}
 
-	stages := filepath.Join(c.dir, "kwok-stages.yaml")
-	if err := os.WriteFile(stages, kwokStages, 0o644); err != nil {
+	// kwok stands in for the kubelet API too: `kubectl logs` of any
+	// container returns the file DIR/pod.log (a ClusterLogs beside the
+	// Stages), which a test may append to in the CRI log format the
+	// kubelet reads ("<RFC 3339 time> stdout F <line>"). The API server reaches it at
+	// the fake Nodes' InternalIP and kubelet port, over TLS with the API
+	// server's own serving certificate (it does not verify a kubelet's).
+	podLog := filepath.Join(c.dir, podLogFile)
+	firstLine := time.Now().UTC().Format(time.RFC3339Nano) + " stdout F localcluster: kwok serves this file as the log of every container\n"
+	if err := os.WriteFile(podLog, []byte(firstLine), 0o644); err != nil {
 		return err
 	}
+	config := filepath.Join(c.dir, "kwok.yaml")
+	if err := os.WriteFile(config, append(kwokStages, clusterLogs(podLog)...), 0o644); err != nil {
+		return err
+	}
+	ports, err := freePorts(1)
+	if err != nil {
+		return err
+	}
+	kubeletPort := strconv.Itoa(ports[0])
 	if c.kwok, err = c.start(ctx, "kwok", append([]string{
 		"--kubeconfig=" + kubeconfig,
 		"--manage-all-nodes=false",
 		"--manage-nodes-with-annotation-selector=" + fakeNodeAnnotation + "=fake",
-		// Its metrics/debug server; nothing here reads it.
-		"--server-address=127.0.0.1:0",
+		"--server-address=127.0.0.1:" + kubeletPort,
+		"--node-ip=127.0.0.1",
+		"--node-port=" + kubeletPort,
+		"--tls-cert-file=" + c.pki.servingCert,
+		"--tls-private-key-file=" + c.pki.servingKey,
 		// Pod IPs; kwok's default, 10.0.0.0/24, is our Service range.
 		"--cidr=10.244.0.0/16",
-		"--config=" + stages,
+		"--config=" + config,
 	}, kwokFlags...)...); err != nil {
 		return err
 	}
