@@ -176,6 +176,8 @@ func jobOutcome(j *batchv1.Job) (outcome, detail string) {
 		return string(ihpav1beta2.RunSucceeded), ""
 	case jobCondition(j, batchv1.JobFailed) != nil:
 		return string(ihpav1beta2.RunFailed), jobCondition(j, batchv1.JobFailed).Reason
+	case j.Spec.Suspend != nil && *j.Spec.Suspend && j.Labels[ihpav1beta2.KueueQueueLabel] != "":
+		return string(ihpav1beta2.RunQueued), "LocalQueue " + j.Labels[ihpav1beta2.KueueQueueLabel]
 	case j.Spec.Suspend != nil && *j.Spec.Suspend:
 		return string(ihpav1beta2.RunRunning), "suspended"
 	}

@@ -52,7 +52,10 @@ type Controller struct {
 	runIndex          cache.Indexer
 	podIndex          cache.Indexer
 	failedCreateIndex cache.Indexer
-	synced            []cache.InformerSynced
+	// workloadIndex finds a Job's Kueue Workload, by byJob; nil where the
+	// cluster serves no Kueue API (kueue.go).
+	workloadIndex cache.Indexer
+	synced        []cache.InformerSynced
 
 	verified  verifiedSet
 	schedules scheduleCache
@@ -84,6 +87,10 @@ type Options struct {
 	// Clock is the controller's (and its queue's) clock; nil is the real
 	// one. Tests step a fake clock through time-based transitions.
 	Clock clock.WithTicker
+	// WorkloadInformer informs of Kueue's Workloads (unstructured, with
+	// TrimWorkload as its transform), where the cluster serves Kueue's
+	// API (WorkloadsResource); nil elsewhere.
+	WorkloadInformer cache.SharedIndexInformer
 }
 
 // DefaultFreshnessGrace is the default of Options.FreshnessGrace.
@@ -183,6 +190,20 @@ func New(
 		DeleteFunc: c.handlePod,
 	}); err != nil {
 		return nil, fmt.Errorf("adding Pod event handler: %w", err)
+	}
+	if workloads := opts.WorkloadInformer; workloads != nil {
+		if err := workloads.AddIndexers(cache.Indexers{byJob: jobOfWorkload}); err != nil {
+			return nil, fmt.Errorf("adding the Job index of Workloads: %w", err)
+		}
+		if _, err := workloads.AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc:    c.handleWorkload,
+			UpdateFunc: ifChanged(c.handleWorkload),
+			DeleteFunc: c.handleWorkload,
+		}); err != nil {
+			return nil, fmt.Errorf("adding Workload event handler: %w", err)
+		}
+		c.workloadIndex = workloads.GetIndexer()
+		c.synced = append(c.synced, workloads.HasSynced)
 	}
 	return c, nil
 }

@@ -12,6 +12,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -63,6 +64,10 @@ type fixture struct {
 	// events are FailedCreate events on Jobs, as FailedCreateSelector
 	// selects them.
 	failedCreates []*corev1.Event
+	// kueue serves Kueue's API, whose Workloads the Workload informer
+	// holds (trimmed by TrimWorkload).
+	kueue     bool
+	workloads []*unstructured.Unstructured
 	// Objects only in the fake API server, whatever their labels.
 	uncached []runtime.Object
 	// Reactors run before the fake API server's object tracker.
@@ -129,10 +134,21 @@ func (f *fixture) newController(ctx context.Context) *Controller {
 		f.now = fixtureNow
 	}
 	f.clock = clocktesting.NewFakeClock(f.now)
-	c, err := New(f.kubeClient, f.ihpaClient, fjInformer, cmInformer, cjInformer, jobInformer, podInformer, eventInformer, f.recorder,
-		Options{FreshnessGrace: fixtureGrace, Clock: f.clock})
+	options := Options{FreshnessGrace: fixtureGrace, Clock: f.clock}
+	if f.kueue {
+		// Never started: its cache is seeded below, as the others are.
+		options.WorkloadInformer = cache.NewSharedIndexInformer(&cache.ListWatch{}, &unstructured.Unstructured{}, 0, cache.Indexers{})
+	}
+	c, err := New(f.kubeClient, f.ihpaClient, fjInformer, cmInformer, cjInformer, jobInformer, podInformer, eventInformer, f.recorder, options)
 	if err != nil {
 		f.t.Fatal(err)
+	}
+	for _, w := range f.workloads {
+		trimmed, err := TrimWorkload(w.DeepCopy())
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		mustAdd(f.t, options.WorkloadInformer.GetIndexer(), trimmed)
 	}
 
 	f.fittingJobCache = fjInformer.Informer().GetIndexer()

@@ -39,7 +39,31 @@ type freshness struct {
 // at all, it is False with reason Suspended rather than FitOverdue. False
 // all the same: a forecast the HPA reads is stale whatever the reason, and
 // an alert on it is to be silenced deliberately, not hidden.
+//
+// A run that waits for Kueue counts only past the grace: a queue is there
+// to delay fits, and a forecast whose fit waits its turn is as fresh as
+// its last success says. Past the grace from its creation, it is False
+// with reason FitQueued.
 func forecastFresh(in freshness) (metav1.Condition, time.Time) {
+	run := in.lastRun
+	if run == nil || run.Outcome != ihpav1beta2.RunQueued || run.StartTime == nil {
+		return forecastFreshByRuns(in)
+	}
+	deadline := run.StartTime.Add(in.grace)
+	if !in.now.Before(deadline) {
+		return metav1.Condition{Type: ihpav1beta2.ConditionForecastFresh, Status: metav1.ConditionFalse, Reason: ihpav1beta2.ReasonFitQueued,
+			Message: fmt.Sprintf("Job %s has waited for Kueue since %s, longer than the grace of %s: %s: %s",
+				run.JobName, stamp(run.StartTime.Time), in.grace, run.Reason, run.Message)}, time.Time{}
+	}
+	fresh, flips := forecastFreshByRuns(in)
+	if flips.IsZero() || deadline.Before(flips) {
+		flips = deadline
+	}
+	return fresh, flips
+}
+
+// forecastFreshByRuns is forecastFresh but for a queued run.
+func forecastFreshByRuns(in freshness) (metav1.Condition, time.Time) {
 	cond := func(status metav1.ConditionStatus, reason, message string) metav1.Condition {
 		return metav1.Condition{Type: ihpav1beta2.ConditionForecastFresh, Status: status, Reason: reason, Message: message}
 	}
@@ -59,12 +83,13 @@ func forecastFresh(in freshness) (metav1.Condition, time.Time) {
 		case run.Outcome == ihpav1beta2.RunRunning && run.Reason != "":
 			return cond(metav1.ConditionFalse, ihpav1beta2.ReasonFitStuck,
 				fmt.Sprintf("Job %s is stuck: %s: %s", run.JobName, run.Reason, run.Message)), time.Time{}
-		case run.Outcome == ihpav1beta2.RunRunning && in.previous != nil &&
+		case (run.Outcome == ihpav1beta2.RunRunning || run.Outcome == ihpav1beta2.RunQueued) && in.previous != nil &&
 			in.previous.Status == metav1.ConditionFalse &&
 			(in.previous.Reason == ihpav1beta2.ReasonFitFailed || in.previous.Reason == ihpav1beta2.ReasonFitStuck ||
 				in.previous.Reason == ihpav1beta2.ReasonFitCannotStart):
-			// A new run after a failed or stuck one: what the last
-			// finished run said holds until this one finishes.
+			// A new run after a failed or stuck one, running or
+			// queued: what the last finished run said holds until this
+			// one finishes.
 			return cond(in.previous.Status, in.previous.Reason, in.previous.Message), time.Time{}
 		}
 	}

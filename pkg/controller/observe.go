@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
@@ -28,6 +29,11 @@ type observed struct {
 	// failedCreate is the Job controller's latest FailedCreate event on
 	// newest, nil without any.
 	failedCreate *corev1.Event
+	// workload is newest's Kueue Workload while newest waits for Kueue,
+	// nil otherwise or without one; queued says why newest waits for
+	// Kueue, nil when it does not (kueue.go).
+	workload *unstructured.Unstructured
+	queued   *queueWait
 }
 
 // observe reads what fj's sync needs from the listers.
@@ -49,6 +55,14 @@ func (c *Controller) observe(fj *ihpav1beta2.FittingJob) (*observed, error) {
 		}
 		if seen.failedCreate, err = c.latestFailedCreate(seen.newest); err != nil {
 			return nil, err
+		}
+		if waitsForKueue(seen.newest) {
+			if c.workloadIndex != nil {
+				if seen.workload, err = c.workloadOf(seen.newest); err != nil {
+					return nil, err
+				}
+			}
+			seen.queued = queueWaitOf(seen.newest, seen.workload, c.workloadIndex != nil)
 		}
 	}
 	return &seen, nil

@@ -283,6 +283,7 @@ func TestSeriesOfADeletedFittingJobAreRemoved(t *testing.T) {
 		"fittingjob_last_success_timestamp_seconds":                     float64(success.Unix()),
 		"fittingjob_last_run_outcome/Succeeded":                         1,
 		"fittingjob_last_run_outcome/Failed":                            0,
+		"fittingjob_last_run_outcome/Queued":                            0,
 		"fittingjob_last_run_outcome/Running":                           0,
 		"fittingjob_last_run_outcome/Unknown":                           0,
 		"fittingjob_runs_total/succeeded":                               1,

@@ -33,11 +33,13 @@ func runBefore(t1 time.Time, name1 string, t2 time.Time, name2 string) bool {
 // not progress, and add to a failure how the fit ended. limit is how long
 // a run may go before it is stuck (zero: no limit known).
 //
-// A run with no Pod at all is explained by the Job itself: suspended, or,
+// A run that waits for Kueue (queued, nil otherwise) is Queued, with
+// Kueue's reason. A run with no Pod at all is explained by the Job itself:
+// suspended, or,
 // when the API server refuses its Pod, by the Job controller's
 // FailedCreate event (failedCreate, nil without one), which is then its
 // only trace.
-func observeRun(job *batchv1.Job, pods []*corev1.Pod, failedCreate *corev1.Event, now time.Time, limit time.Duration) *ihpav1beta2.LastRun {
+func observeRun(job *batchv1.Job, pods []*corev1.Pod, failedCreate *corev1.Event, queued *queueWait, now time.Time, limit time.Duration) *ihpav1beta2.LastRun {
 	run := &ihpav1beta2.LastRun{
 		JobName:   job.Name,
 		StartTime: job.CreationTimestamp.DeepCopy(),
@@ -66,6 +68,11 @@ func observeRun(job *batchv1.Job, pods []*corev1.Pod, failedCreate *corev1.Event
 			}
 		}
 		run.Message = cut(strings.Join(details, "; "), maxRunMessage)
+		return run
+	}
+	if queued != nil {
+		run.Outcome = ihpav1beta2.RunQueued
+		run.Reason, run.Message = queued.reason, queued.message
 		return run
 	}
 	for _, pod := range pods {
@@ -146,6 +153,9 @@ func notFuture(t *metav1.Time, now time.Time) *metav1.Time {
 //   - a finished run is never rewritten (its Pods may go, its message stays);
 //   - a run once stuck stays so until it finishes: a crash-looping or
 //     image-pulling Pod alternates reasons and would write at every turn;
+//   - a run queued for one reason stays so while Kueue keeps it waiting
+//     for that reason: Kueue's message counts what is missing, which
+//     changes with every admission in the queue;
 //   - an older Job than the recorded one (the newest was deleted) does not
 //     replace it, nor does the absence of any Job.
 func nextLastRun(recorded, observed *ihpav1beta2.LastRun) *ihpav1beta2.LastRun {
@@ -154,8 +164,9 @@ func nextLastRun(recorded, observed *ihpav1beta2.LastRun) *ihpav1beta2.LastRun {
 	}
 	if recorded != nil {
 		if recorded.JobName == observed.JobName {
-			if recorded.Outcome != ihpav1beta2.RunRunning ||
-				(observed.Outcome == ihpav1beta2.RunRunning && recorded.Reason != "") {
+			if finished(recorded.Outcome) ||
+				(observed.Outcome == ihpav1beta2.RunRunning && recorded.Outcome == ihpav1beta2.RunRunning && recorded.Reason != "") ||
+				(observed.Outcome == ihpav1beta2.RunQueued && recorded.Outcome == ihpav1beta2.RunQueued && recorded.Reason == observed.Reason) {
 				return recorded
 			}
 		} else if recorded.StartTime != nil && observed.StartTime != nil &&
@@ -294,13 +305,18 @@ func containerStatuses(pod *corev1.Pod) []corev1.ContainerStatus {
 	return append(append([]corev1.ContainerStatus(nil), pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...)
 }
 
-// goneRun closes recorded, a run recorded as running, whose Job is not
+// finished reports whether outcome is a run's last.
+func finished(outcome ihpav1beta2.RunOutcome) bool {
+	return outcome != ihpav1beta2.RunRunning && outcome != ihpav1beta2.RunQueued
+}
+
+// goneRun closes recorded, a run recorded as queued or running, whose Job is not
 // among jobs any more: deleted, or removed by its TTL before it was seen
 // to finish. Such a run never finishes; left as it was, it would stay the
 // current run, stuck or running, until another run finished. ok is false
 // when recorded is not such a run.
 func goneRun(recorded *ihpav1beta2.LastRun, jobs []*batchv1.Job, now time.Time) (*ihpav1beta2.LastRun, bool) {
-	if recorded == nil || recorded.Outcome != ihpav1beta2.RunRunning {
+	if recorded == nil || finished(recorded.Outcome) {
 		return nil, false
 	}
 	for _, job := range jobs {

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
@@ -20,6 +21,9 @@ type runState struct {
 	jobs          []*batchv1.Job
 	pods          []*corev1.Pod
 	failedCreates []*corev1.Event
+	// kueue serves Kueue's API, with these Workloads.
+	kueue     bool
+	workloads []*unstructured.Unstructured
 }
 
 // syncAt syncs fj (as recorded) against state and returns the FittingJob
@@ -31,6 +35,7 @@ func syncAt(t *testing.T, fj *ihpav1beta2.FittingJob, state runState) (*ihpav1be
 	f.now = state.now
 	f.withChildren(fj)
 	f.jobs, f.pods, f.failedCreates = state.jobs, state.pods, state.failedCreates
+	f.kueue, f.workloads = state.kueue, state.workloads
 	actions, err := f.sync(fj)
 	if err != nil {
 		t.Fatal(err)

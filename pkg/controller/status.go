@@ -88,7 +88,7 @@ func computeStatus(in statusInputs) nextStatus {
 			limit, _ = periodAround(schedule, job.CreationTimestamp.Time)
 		}
 		limit = runLimit(job, limit)
-		observedRun = observeRun(job, seen.pods, seen.failedCreate, in.now, limit)
+		observedRun = observeRun(job, seen.pods, seen.failedCreate, seen.queued, in.now, limit)
 		if observedRun.Outcome == ihpav1beta2.RunRunning && observedRun.Reason == "" && limit > 0 {
 			recheck = job.CreationTimestamp.Add(limit)
 		}
@@ -188,7 +188,7 @@ func statusEvents(fj *ihpav1beta2.FittingJob, children childrenResult, ready met
 		(before == nil || before.JobName != run.JobName || before.Reason != run.Reason) {
 		events = append(events, event{corev1.EventTypeWarning, ihpav1beta2.EventReasonFitCannotStart, run.Message})
 	}
-	if run == nil || run.Outcome == ihpav1beta2.RunRunning ||
+	if run == nil || run.Outcome == ihpav1beta2.RunRunning || run.Outcome == ihpav1beta2.RunQueued ||
 		(before != nil && before.JobName == run.JobName && before.Outcome == run.Outcome) {
 		return events, nil
 	}

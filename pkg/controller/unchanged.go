@@ -13,7 +13,7 @@ import (
 
 // A sync that finds the children in sync is a function of what it
 // observes in the caches and of the time (sync.go): the same FittingJob,
-// children, runs, Pods and FailedCreate events, before the time at which
+// children, runs, Pods, FailedCreate events and Kueue Workload, before the time at which
 // its status would change by itself, give the same result, and that
 // result was already written. (A sync that met a foreign object or a
 // refusal also asked the API server, whose answer can change without an
@@ -62,6 +62,9 @@ func inputsOf(fj *ihpav1beta2.FittingJob, seen *observed) (string, bool) {
 	}
 	if seen.failedCreate != nil {
 		ok = ok && add("Event", seen.failedCreate.Name, seen.failedCreate.ResourceVersion)
+	}
+	if seen.workload != nil {
+		ok = ok && add("Workload", seen.workload.GetName(), seen.workload.GetResourceVersion())
 	}
 	return b.String(), ok
 }

@@ -25,12 +25,26 @@ func cronJob(fj *ihpav1beta2.FittingJob) *batchv1.CronJob {
 			// The Jobs and Pods of every run carry RunLabels, whoever
 			// starts the run (the schedule, kubectl create job --from, the
 			// plugin): the controller follows them by these labels.
-			JobTemplate: batchv1.JobTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: RunLabels(fj)},
-				Spec:       jobSpec(fj, spec),
-			},
+			JobTemplate: jobTemplate(fj, spec),
 		},
 	}
+}
+
+// jobTemplate is the Job of every run. With a queue, the Job is created
+// suspended and labelled with Kueue's queue label, so that Kueue, which
+// unsuspends it once its ClusterQueue has room, decides when it starts:
+// suspended by us rather than by Kueue's admission webhook, so that it
+// also waits on clusters where that webhook is off.
+func jobTemplate(fj *ihpav1beta2.FittingJob, spec *ihpav1beta2.FittingJobSpec) batchv1.JobTemplateSpec {
+	template := batchv1.JobTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{Labels: RunLabels(fj)},
+		Spec:       jobSpec(fj, spec),
+	}
+	if spec.QueueName != "" {
+		template.Labels[ihpav1beta2.KueueQueueLabel] = spec.QueueName
+		template.Spec.Suspend = new(true)
+	}
+	return template
 }
 
 // jobSpec is the Job-level part of the job patch plus the Pod.

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/testutil"
 )
 
 // configVolume and configMount are what every fitting Pod without
@@ -183,6 +184,26 @@ func TestCronJobMinimal(t *testing.T) {
 	want.Annotations = map[string]string{ihpav1beta2.SpecHashAnnotation: specHash(&want.Spec)}
 	if diff := cmp.Diff(want, desired(t, fj).CronJob); diff != "" {
 		t.Errorf("CronJob (-want +got):\n%s", diff)
+	}
+}
+
+// With a queue, every run's Job is created suspended and carries Kueue's
+// queue label, so that Kueue decides when it starts; the Pods are as
+// without one. Without a queue the Job template has neither.
+func TestCronJobQueue(t *testing.T) {
+	fj := testutil.FittingJob("ns", "fj")
+	unqueued := desired(t, fj).CronJob.Spec.JobTemplate
+	if unqueued.Spec.Suspend != nil || unqueued.Labels[ihpav1beta2.KueueQueueLabel] != "" {
+		t.Fatalf("without a queue the Job template has suspend %v and labels %v", unqueued.Spec.Suspend, unqueued.Labels)
+	}
+
+	fj.Spec.QueueName = "fits"
+	queued := desired(t, fj).CronJob.Spec.JobTemplate
+	want := unqueued.DeepCopy()
+	want.Labels[ihpav1beta2.KueueQueueLabel] = "fits"
+	want.Spec.Suspend = ptrTo(true)
+	if diff := cmp.Diff(want, &queued); diff != "" {
+		t.Errorf("Job template with queue fits (-want +got):\n%s", diff)
 	}
 }
 

@@ -35,6 +35,7 @@ var (
 	scheduleForm     = regexp.MustCompile(ihpav1beta2.ScheduleForm)
 	timeZoneForm     = regexp.MustCompile(ihpav1beta2.TimeZoneForm)
 	dnsSubdomainForm = regexp.MustCompile(ihpav1beta2.DNSSubdomainForm)
+	dnsLabelForm     = regexp.MustCompile(ihpav1beta2.DNSLabelForm)
 
 	supportedSeasonalities = []ihpav1beta2.Seasonality{
 		ihpav1beta2.SeasonalityDaily, ihpav1beta2.SeasonalityWeekly,
@@ -73,6 +74,7 @@ func validate(fj *ihpav1beta2.FittingJob) field.ErrorList {
 	errs = append(errs, validateTimeZone(fj.Spec.TimeZone, specPath.Child("timeZone"))...)
 	errs = append(errs, validateDataConfigMap(fj, specPath.Child("dataConfigMap", "name"))...)
 	errs = append(errs, validateDNSSubdomain(fj.Spec.ServiceAccountName, specPath.Child("serviceAccountName"), ihpav1beta2.ServiceAccountNameMessage)...)
+	errs = append(errs, validateQueueName(fj.Spec.QueueName, specPath.Child("queueName"))...)
 	errs = append(errs, validateCounts(&fj.Spec, specPath)...)
 	return errs
 }
@@ -262,6 +264,19 @@ func validateDNSSubdomain(name string, path *field.Path, message string) field.E
 		return field.ErrorList{field.TooLong(path, name, ihpav1beta2.MaxDNSSubdomainLength)}
 	case !dnsSubdomainForm.MatchString(name):
 		return field.ErrorList{field.Invalid(path, name, message)}
+	}
+	return nil
+}
+
+// validateQueueName checks spec.queueName, which becomes a label value.
+func validateQueueName(name string, path *field.Path) field.ErrorList {
+	switch {
+	case name == "":
+		return nil
+	case utf8.RuneCountInString(name) > ihpav1beta2.MaxDNSLabelLength:
+		return field.ErrorList{field.TooLong(path, name, ihpav1beta2.MaxDNSLabelLength)}
+	case !dnsLabelForm.MatchString(name):
+		return field.ErrorList{field.Invalid(path, name, ihpav1beta2.QueueNameMessage)}
 	}
 	return nil
 }

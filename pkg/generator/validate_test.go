@@ -220,6 +220,12 @@ func TestValidate(t *testing.T) {
 		{"serviceAccountName of 254 characters", func(fj *ihpav1beta2.FittingJob) { fj.Spec.ServiceAccountName = strings.Repeat("a", 254) },
 			[]fieldError{{field.ErrorTypeTooLong, "spec.serviceAccountName"}}},
 
+		{"queueName a LocalQueue name", func(fj *ihpav1beta2.FittingJob) { fj.Spec.QueueName = "fits-1" }, nil},
+		{"queueName with a dot", func(fj *ihpav1beta2.FittingJob) { fj.Spec.QueueName = "team.fits" },
+			[]fieldError{{field.ErrorTypeInvalid, "spec.queueName"}}},
+		{"queueName of 64 characters", func(fj *ihpav1beta2.FittingJob) { fj.Spec.QueueName = strings.Repeat("q", 64) },
+			[]fieldError{{field.ErrorTypeTooLong, "spec.queueName"}}},
+
 		{"activeDeadlineSeconds 1", func(fj *ihpav1beta2.FittingJob) { fj.Spec.ActiveDeadlineSeconds = ptrTo[int64](1) }, nil},
 		{"activeDeadlineSeconds at the time.Duration limit", func(fj *ihpav1beta2.FittingJob) {
 			fj.Spec.ActiveDeadlineSeconds = ptrTo(ihpav1beta2.MaxDurationSeconds)

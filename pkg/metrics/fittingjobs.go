@@ -64,7 +64,7 @@ var reasons = struct {
 
 type conditionKey struct{ namespace, name, condition string }
 
-var runOutcomes = []ihpav1beta2.RunOutcome{ihpav1beta2.RunRunning, ihpav1beta2.RunSucceeded, ihpav1beta2.RunFailed, ihpav1beta2.RunUnknown}
+var runOutcomes = []ihpav1beta2.RunOutcome{ihpav1beta2.RunQueued, ihpav1beta2.RunRunning, ihpav1beta2.RunSucceeded, ihpav1beta2.RunFailed, ihpav1beta2.RunUnknown}
 
 func init() {
 	Registry.MustRegister(lastSuccess, lastRunOutcome, runs, forecastFresh, statusCondition, statusConditionReason)

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2"
@@ -160,6 +161,21 @@ func Run(ctx context.Context, opts Options) error {
 		kubeinformers.WithTweakListOptions(controller.FailedCreateSelector),
 		kubeinformers.WithTransform(controller.TrimForCache))
 
+	// Kueue's Workloads, where the cluster serves Kueue's API: they say
+	// why a queued run waits. Read through the dynamic client, as
+	// unstructured objects: Kueue's Go API would bring controller-runtime.
+	workloadInformers, err := kueueInformers(ctx, kubeClient, config, opts.Namespace)
+	if err != nil {
+		return err
+	}
+	var workloads cache.SharedIndexInformer
+	if workloadInformers.resource != nil {
+		workloads = workloadInformers.factory.ForResource(*workloadInformers.resource).Informer()
+		if err := workloads.SetTransform(controller.TrimWorkload); err != nil {
+			return fmt.Errorf("setting the Workload informer's transform: %w", err)
+		}
+	}
+
 	c, err := controller.New(kubeClient, ihpaClient,
 		ihpaInformers.Ihpa().V1beta2().FittingJobs(),
 		kubeInformers.Core().V1().ConfigMaps(),
@@ -168,7 +184,7 @@ func Run(ctx context.Context, opts Options) error {
 		kubeInformers.Core().V1().Pods(),
 		eventInformers.Core().V1().Events(),
 		recorder,
-		controller.Options{FreshnessGrace: opts.FreshnessGrace, ResyncPeriod: opts.ResyncPeriod})
+		controller.Options{FreshnessGrace: opts.FreshnessGrace, ResyncPeriod: opts.ResyncPeriod, WorkloadInformer: workloads})
 	if err != nil {
 		return err
 	}
@@ -178,12 +194,14 @@ func Run(ctx context.Context, opts Options) error {
 	ihpaInformers.Start(ctx.Done())
 	kubeInformers.Start(ctx.Done())
 	eventInformers.Start(ctx.Done())
+	workloadInformers.factory.Start(ctx.Done())
 	defer func() {
 		// Shutdown waits for the informers, which stop with ctx.
 		cancel(nil)
 		ihpaInformers.Shutdown()
 		kubeInformers.Shutdown()
 		eventInformers.Shutdown()
+		workloadInformers.factory.Shutdown()
 	}()
 
 	var liveness []healthz.HealthChecker

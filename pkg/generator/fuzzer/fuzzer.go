@@ -103,6 +103,9 @@ func (c *consumer) schedule(spec *ihpav1beta2.FittingJobSpec) {
 	if c.bool() {
 		spec.Suspend = ptr(c.bool())
 	}
+	if c.bool() {
+		spec.QueueName = c.dnsLabel(1, 63)
+	}
 	spec.ConcurrencyPolicy = batchv1.ConcurrencyPolicy(c.pick("", "Allow", "Forbid", "Replace"))
 	if c.bool() {
 		spec.StartingDeadlineSeconds = ptr(int64(c.intn(3600)))

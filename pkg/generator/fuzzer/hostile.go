@@ -160,6 +160,10 @@ var classes = []class{
 		fj.Spec.ServiceAccountName = c.notSubdomain()
 		return Want{Refused: "spec.serviceAccountName"}
 	}},
+	{"queueName that is no label value", func(c *consumer, fj *ihpav1beta2.FittingJob) Want {
+		fj.Spec.QueueName = c.notSubdomain()
+		return Want{Refused: "spec.queueName"}
+	}},
 	{"deadline beyond what a time.Duration holds", func(c *consumer, fj *ihpav1beta2.FittingJob) Want {
 		v := c.pick64(ihpav1beta2.MaxDurationSeconds+1, ihpav1beta2.MaxDurationSeconds+1+int64(c.intn(1<<16)), 1<<40, math.MaxInt64)
 		if c.bool() {
@@ -193,6 +197,7 @@ var classes = []class{
 		spec.Metric.Name = strings.Repeat(c.pick("m", "é", "日"), ihpav1beta2.MaxMetricNameLength)
 		spec.DataConfigMap = &corev1.LocalObjectReference{Name: subdomainOfLength(ihpav1beta2.MaxDNSSubdomainLength)}
 		spec.ServiceAccountName = subdomainOfLength(ihpav1beta2.MaxDNSSubdomainLength)
+		spec.QueueName = strings.Repeat("q", ihpav1beta2.MaxDNSLabelLength)
 		spec.ActiveDeadlineSeconds = ptr(c.pick64(1, ihpav1beta2.MaxDurationSeconds))
 		spec.StartingDeadlineSeconds = ptr(c.pick64(0, ihpav1beta2.MaxDurationSeconds))
 		spec.ExecuteOn = ptr(int32(c.pick64(0, 23)))

@@ -55,6 +55,9 @@ const (
 
 // Outcomes of a run (LastRun.Outcome).
 const (
+	// RunQueued: the run's Job waits for Kueue to admit it (suspended,
+	// with the queue label); Reason and Message are Kueue's.
+	RunQueued    RunOutcome = "Queued"
 	RunRunning   RunOutcome = "Running"
 	RunSucceeded RunOutcome = "Succeeded"
 	RunFailed    RunOutcome = "Failed"
@@ -79,6 +82,9 @@ const (
 	// it has run longer than one schedule period (or its Job's
 	// activeDeadlineSeconds).
 	ReasonFitStuck = "FitStuck"
+	// ReasonFitQueued (False): a run has waited for Kueue to admit it for
+	// longer than the grace.
+	ReasonFitQueued = "FitQueued"
 	// ReasonFitOverdue (False): no success within one schedule period plus
 	// the grace.
 	ReasonFitOverdue = "FitOverdue"
@@ -118,6 +124,12 @@ const (
 	// RunReasonJobGone: the run's Job disappeared before the controller
 	// saw it finish (outcome Unknown).
 	RunReasonJobGone = "JobGone"
+	// RunReasonNoWorkload (Queued): Kueue has not yet made a Workload of
+	// the run's Job.
+	RunReasonNoWorkload = "NoWorkload"
+	// RunReasonKueueNotServed (Queued): the run's Job waits for Kueue,
+	// but the cluster serves no Kueue API, so nothing will admit it.
+	RunReasonKueueNotServed = "KueueNotServed"
 )
 
 // Reasons of the events about runs.

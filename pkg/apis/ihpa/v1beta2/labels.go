@@ -24,4 +24,8 @@ const (
 	// removed from the CronJob too (the comparison tolerates fields the
 	// API server adds, so it cannot see a removal by itself).
 	SpecHashAnnotation = "ihpa.ake.cyberagent.co.jp/spec-hash"
+
+	// KueueQueueLabel names, on a run's Job, the Kueue LocalQueue that
+	// admits it (spec.queueName): Kueue's own label.
+	KueueQueueLabel = "kueue.x-k8s.io/queue-name"
 )

@@ -80,4 +80,12 @@ const (
 	ConfigVolumeMessage       = "the volume name fittingjob-config is reserved for the controller's config volume"
 	ConfigMapVolumeMessage    = "the volume name fittingjob-configmap is reserved for the controller's volume of the config ConfigMap"
 	ServiceAccountNameMessage = "must be a ServiceAccount name: a lowercase RFC 1123 subdomain (lowercase letters, digits, - and ., starting and ending with a letter or digit) of at most 253 characters"
+
+	// DNSLabelForm is a lowercase RFC 1123 label (at most
+	// MaxDNSLabelLength): spec.queueName, which names a Kueue LocalQueue
+	// and is the value of KueueQueueLabel on every run's Job, so it must
+	// be a valid label value too.
+	DNSLabelForm      = `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	MaxDNSLabelLength = 63
+	QueueNameMessage  = "must be a LocalQueue name usable as a label value: a lowercase RFC 1123 label (lowercase letters, digits and -, starting and ending with a letter or digit) of at most 63 characters"
 )

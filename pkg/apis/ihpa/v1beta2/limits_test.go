@@ -41,6 +41,9 @@ func TestLimitsMatchTheCRD(t *testing.T) {
 		{path: "spec.serviceAccountName", maxLength: MaxDNSSubdomainLength, rules: []rule{
 			{contains: "'" + DNSSubdomainForm + "'", message: ServiceAccountNameMessage},
 		}},
+		{path: "spec.queueName", maxLength: MaxDNSLabelLength, rules: []rule{
+			{contains: "'" + DNSLabelForm + "'", message: QueueNameMessage},
+		}},
 		{path: "spec.dataConfigMap", rules: []rule{
 			{contains: fmt.Sprintf("size(self.name) <= %d && self.name.matches('%s')", MaxDNSSubdomainLength, DNSSubdomainForm),
 				message: DataConfigMapNameMessage, fieldPath: ".name"},

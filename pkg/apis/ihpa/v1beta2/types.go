@@ -22,6 +22,7 @@ import (
 // +kubebuilder:printcolumn:name="Last Success",type=date,JSONPath=`.status.lastSuccessfulTime`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Fresh",type=string,JSONPath=`.status.conditions[?(@.type=="ForecastFresh")].status`
+// +kubebuilder:printcolumn:name="Last Run",type=string,JSONPath=`.status.lastRun.outcome`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 52",message="metadata.name must be at most 52 characters: the CronJob carries the same name and Kubernetes limits CronJob names to 52"
@@ -126,6 +127,16 @@ type FittingJobSpec struct {
 	// +kubebuilder:validation:Minimum=0
 	// +optional
 	FailedJobsHistoryLimit *int32 `json:"failedJobsHistoryLimit,omitempty"`
+
+	// QueueName hands the FittingJob's runs to Kueue: the name of a Kueue
+	// LocalQueue in the FittingJob's namespace. Each run's Job is created
+	// suspended and labelled kueue.x-k8s.io/queue-name, and starts when
+	// Kueue admits it under its ClusterQueue's quota. Unset, runs start at
+	// once and Kueue does not see them.
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="must be a LocalQueue name usable as a label value: a lowercase RFC 1123 label (lowercase letters, digits and -, starting and ending with a letter or digit) of at most 63 characters"
+	// +optional
+	QueueName string `json:"queueName,omitempty"`
 }
 
 // JobPatchSpec holds the Job-, Pod- and Container-level fields copied into
@@ -375,10 +386,11 @@ type LastRun struct {
 	// Outcome of the run.
 	// +required
 	Outcome RunOutcome `json:"outcome"`
-	// Reason is a CamelCase word for why the run failed or is stuck: the
-	// Job's failure reason (BackoffLimitExceeded, DeadlineExceeded…) or,
-	// where the Job is silent, its Pod's (Unschedulable, ImagePullBackOff,
-	// OOMKilled…).
+	// Reason is a CamelCase word for why the run failed, is stuck or waits:
+	// the Job's failure reason (BackoffLimitExceeded, DeadlineExceeded…)
+	// or, where the Job is silent, its Pod's (Unschedulable,
+	// ImagePullBackOff, OOMKilled…); for a Queued run, Kueue's reason (its
+	// Workload's), or NoWorkload or KueueNotServed.
 	// +optional
 	Reason string `json:"reason,omitempty"`
 	// Message explains Reason to a person: the Job's and the Pod's words,
@@ -387,9 +399,9 @@ type LastRun struct {
 	Message string `json:"message,omitempty"`
 }
 
-// RunOutcome is how a run ended, or Running; Unknown when its Job
-// disappeared before it finished.
-// +kubebuilder:validation:Enum=Running;Succeeded;Failed;Unknown
+// RunOutcome is how a run ended, or Running, or Queued while Kueue has not
+// admitted it; Unknown when its Job disappeared before it finished.
+// +kubebuilder:validation:Enum=Queued;Running;Succeeded;Failed;Unknown
 type RunOutcome string
 
 // FittingJobList is a list of FittingJobs.
