@@ -264,4 +264,3 @@ func TestWorkloadEventsQueueTheFittingJob(t *testing.T) {
 		t.Errorf("the Workload of %s queued %v, want %s/%s", job.Name, got, fj.Namespace, fj.Name)
 	}
 }
-
