@@ -106,16 +106,20 @@ test: verify unit-test integration-test run-smoke
 unit-test:
 	$(GO) test -race -count=1 ./...
 
-## control-plane: build etcd, kube-apiserver, kube-controller-manager (once; then only when stale)
+## control-plane: build etcd, kube-apiserver, kube-controller-manager,
+## kube-scheduler, kwok and Kueue (once; then only when stale)
 control-plane:
 	hack/cluster/build.sh $(BIN)
 
+## integration-test: with Kueue running, so that tests can queue fits
 integration-test: control-plane build
-	$(BIN)/localcluster --dir $(CURDIR)/.cluster/test --bin $(BIN) run -- hack/integration.sh -v
+	$(BIN)/localcluster --dir $(CURDIR)/.cluster/test --bin $(BIN) --kueue run -- hack/integration.sh -v
 
-## run: start a local control plane, install manifests/ and a sample, run the controller
+## run: start a local control plane, install manifests/ and a sample, run the controller;
+## make run KUEUE=1 also runs Kueue and installs the sample queues (manifests/samples/kueue)
+KUEUE ?=
 run: control-plane build
-	$(BIN)/localcluster --dir $(CURDIR)/.cluster/run --bin $(BIN) run -- hack/run.sh $(BIN)/fittingjob-controller
+	$(BIN)/localcluster --dir $(CURDIR)/.cluster/run --bin $(BIN) $(if $(filter 1,$(KUEUE)),--kueue) run -- hack/run.sh $(BIN)/fittingjob-controller
 
 ## run-smoke: `make run` without a terminal: samples Ready, Ctrl-C, nothing left running
 run-smoke: control-plane build

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs inside `localcluster run` (make run): installs manifests/ and the
-# samples on the local control plane, then runs the controller in the
+# samples on the local control plane (and the sample Kueue queues when
+# localcluster runs Kueue: make run KUEUE=1), then runs the controller in the
 # foreground as its own ServiceAccount, so that the shipped RBAC is what it
 # gets. Ctrl-C stops the controller; localcluster then stops the control
 # plane.
@@ -16,6 +17,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 kubectl apply -k "${root}/manifests" >/dev/null
 kubectl wait --for condition=Established crd/fittingjobs.ihpa.ake.cyberagent.co.jp --timeout=60s >/dev/null
 kubectl apply -k "${root}/manifests/samples"
+if [ "${LOCALCLUSTER_KUEUE:-}" = 1 ]; then
+    kubectl apply -k "${root}/manifests/samples/kueue"
+fi
 
 # The metrics endpoint as installed: HTTPS, for callers the API server
 # authenticates and authorizes. A ServiceAccount bound to the shipped
@@ -25,6 +29,16 @@ metrics_address=127.0.0.1:8443 # hack/run-smoke.sh scrapes it
 kubectl -n fittingjob-system create serviceaccount metrics-reader --dry-run=client -o yaml | kubectl apply -f - >/dev/null
 kubectl create clusterrolebinding fittingjob-controller-metrics-reader --clusterrole=fittingjob-controller-metrics-reader \
     --serviceaccount=fittingjob-system:metrics-reader --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+
+kueue_note=""
+if [ "${LOCALCLUSTER_KUEUE:-}" = 1 ]; then
+    kueue_note="
+
+Kueue runs too (log: ${LOCALCLUSTER_DIR}/logs/kueue.log). A Job created suspended with
+the label kueue.x-k8s.io/queue-name=fits in the namespace default waits for its turn:
+
+  KUBECONFIG=${KUBECONFIG} kubectl get clusterqueue,localqueue,workloads -A"
+fi
 
 cat <<MSG
 
@@ -36,7 +50,7 @@ In another terminal, look at what it made:
 and read its metrics (self-signed certificate, hence -k) as a ServiceAccount
 bound to the metrics reader role:
 
-  curl -k -H "Authorization: Bearer \$(KUBECONFIG=${KUBECONFIG} kubectl -n fittingjob-system create token metrics-reader)" https://${metrics_address}/metrics
+  curl -k -H "Authorization: Bearer \$(KUBECONFIG=${KUBECONFIG} kubectl -n fittingjob-system create token metrics-reader)" https://${metrics_address}/metrics${kueue_note}
 
 Ctrl-C stops the controller and the local control plane.
 

@@ -1,9 +1,9 @@
 // Command localcluster runs a throwaway control plane (etcd, kube-apiserver,
-// kube-controller-manager, kube-scheduler, and kwok in place of kubelets)
-// around one command:
+// kube-controller-manager, kube-scheduler, and kwok in place of kubelets;
+// optionally Kueue) around one command:
 //
-//	localcluster [--dir DIR] [--bin BINDIR] [--fake-nodes N] [--apiserver-flag=--foo=bar ...] [--kcm-flag=...]
-//	             [--scheduler-flag=...] [--kwok-flag=...] run -- CMD ARGS...
+//	localcluster [--dir DIR] [--bin BINDIR] [--fake-nodes N] [--kueue] [--apiserver-flag=--foo=bar ...] [--kcm-flag=...]
+//	             [--scheduler-flag=...] [--kwok-flag=...] [--kueue-flag=...] run -- CMD ARGS...
 //
 // DIR (default <repo>/.cluster) is wiped at start and receives pki/, logs/,
 // etcd/, kubeconfig (admin, O=system:masters) and controller.kubeconfig (the
@@ -22,11 +22,23 @@
 // log format. --fake-nodes=0 starts neither kube-scheduler nor kwok, and
 // Pods stay Pending.
 //
+// --kueue adds Kueue: its CRDs (BINDIR/kueue-crds, copied there by build.sh)
+// are applied server-side with kubectl and waited for until Established,
+// then Kueue runs with DIR/kubeconfig and DIR/kueue/config.yaml (no leader
+// election, no internal certificate management, webhook server on a free
+// loopback port with a certificate from our CA in DIR/kueue/certs, health
+// probes on another, metrics off, the batch/job integration only; see
+// writeKueueConfig) and --feature-gates=VisibilityOnDemand=false, and CMD
+// starts once its /readyz answers. No admission webhook is registered, so a
+// Job reaches Kueue by being created suspended with the label
+// kueue.x-k8s.io/queue-name; Kueue unsuspends it when a ClusterQueue admits
+// it, and leaves Jobs without the label alone.
+//
 // CMD runs in the foreground with KUBECONFIG=DIR/kubeconfig,
-// LOCALCLUSTER_DIR=DIR and LOCALCLUSTER_PID=<launcher pid>. The launcher exits
-// with CMD's exit status (128+n if CMD died of signal n). On exit, SIGINT or
-// SIGTERM (forwarded to CMD first) it stops every process it started, by PID:
-// SIGTERM, then SIGKILL after 5s. The children also get SIGKILL if the
+// LOCALCLUSTER_DIR=DIR, LOCALCLUSTER_PID=<launcher pid> and, with --kueue,
+// LOCALCLUSTER_KUEUE=1. The launcher exits with CMD's exit status (128+n if
+// CMD died of signal n). On exit, SIGINT or SIGTERM (forwarded to CMD first)
+// it stops every process it started, by PID: SIGTERM, then SIGKILL after 5s. The children also get SIGKILL if the
 // launcher itself is killed (Pdeathsig).
 //
 // Fault injection: `kill -USR1 $LOCALCLUSTER_PID` restarts kube-apiserver:
@@ -38,9 +50,10 @@
 // after the usual 5s grace. SIGUSR1s received while one restart is still
 // queued are merged into it.
 //
-// --apiserver-flag, --kcm-flag, --scheduler-flag and --kwok-flag may repeat;
-// they are appended after the launcher's own flags, so for single-valued
-// flags they win (e.g. --apiserver-flag=--max-requests-inflight=2000).
+// --apiserver-flag, --kcm-flag, --scheduler-flag, --kwok-flag and
+// --kueue-flag may repeat; they are appended after the launcher's own flags,
+// so for single-valued flags they win (e.g.
+// --apiserver-flag=--max-requests-inflight=2000).
 package main
 
 import (
@@ -93,13 +106,15 @@ func run() int {
 
 	flags := flag.NewFlagSet("localcluster", flag.ContinueOnError)
 	dir := flags.String("dir", filepath.Join(repoRoot(), ".cluster"), "cluster state directory, wiped at start")
-	bin := flags.String("bin", exeDir(), "directory holding etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok")
+	bin := flags.String("bin", exeDir(), "directory holding etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and kueue")
 	fakeNodes := flags.Int("fake-nodes", 1, "number of kwok Nodes; 0 runs neither kube-scheduler nor kwok")
-	var apiserverFlags, kcmFlags, schedulerFlags, kwokFlags listFlag
+	kueue := flags.Bool("kueue", false, "also run Kueue (its CRDs from BINDIR/"+kueueCRDs+"), and start CMD once it is ready")
+	var apiserverFlags, kcmFlags, schedulerFlags, kwokFlags, kueueFlags listFlag
 	flags.Var(&apiserverFlags, "apiserver-flag", "extra kube-apiserver flag (repeatable)")
 	flags.Var(&kcmFlags, "kcm-flag", "extra kube-controller-manager flag (repeatable)")
 	flags.Var(&schedulerFlags, "scheduler-flag", "extra kube-scheduler flag (repeatable)")
 	flags.Var(&kwokFlags, "kwok-flag", "extra kwok flag (repeatable)")
+	flags.Var(&kueueFlags, "kueue-flag", "extra Kueue flag (repeatable)")
 	flags.Usage = func() {
 		fmt.Fprintln(flags.Output(), "usage: localcluster [flags] run -- CMD [ARGS...]")
 		flags.PrintDefaults()
@@ -125,6 +140,12 @@ func run() int {
 	if _, err := exec.LookPath(args[0]); err != nil {
 		fmt.Fprintf(os.Stderr, "localcluster: %v\n", err)
 		return 127
+	}
+	if *kueue { // its CRDs are applied with kubectl
+		if _, err := exec.LookPath("kubectl"); err != nil {
+			fmt.Fprintf(os.Stderr, "localcluster: --kueue: %v\n", err)
+			return 127
+		}
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -155,6 +176,9 @@ func run() int {
 	if err == nil && *fakeNodes > 0 {
 		err = c.startJobRunners(ctx, *fakeNodes, schedulerFlags, kwokFlags)
 	}
+	if err == nil && *kueue {
+		err = c.startKueue(ctx, kueueFlags)
+	}
 	if err != nil {
 		c.report(err)
 		select {
@@ -173,6 +197,9 @@ func run() int {
 		"KUBECONFIG="+filepath.Join(c.dir, "kubeconfig"),
 		"LOCALCLUSTER_DIR="+c.dir,
 		"LOCALCLUSTER_PID="+strconv.Itoa(os.Getpid()))
+	if *kueue {
+		cmd.Env = append(cmd.Env, "LOCALCLUSTER_KUEUE=1")
+	}
 	// CMD stays in our process group, unlike the components, so it keeps the
 	// terminal (stdin, ^C) like any foreground command.
 	if c.cmd, err = spawn(args[0], cmd); err != nil {
@@ -183,7 +210,7 @@ func run() int {
 	// Report, once each, components that die on their own; the run goes on
 	// so CMD sees the failure the way a client of a real cluster would.
 	etcdDone, apiDone, kcmDone := c.etcd.done, c.apiserver.done, c.kcm.done
-	schedDone, kwokDone := c.scheduler.doneChan(), c.kwok.doneChan()
+	schedDone, kwokDone, kueueDone := c.scheduler.doneChan(), c.kwok.doneChan(), c.kueue.doneChan()
 	for {
 		select {
 		case <-c.cmd.done:
@@ -215,6 +242,9 @@ func run() int {
 		case <-kwokDone:
 			c.report(&componentError{c.kwok.name, fmt.Errorf("exited unexpectedly: %v", c.kwok.err)})
 			kwokDone = nil
+		case <-kueueDone:
+			c.report(&componentError{c.kueue.name, fmt.Errorf("exited unexpectedly: %v", c.kueue.err)})
+			kueueDone = nil
 		}
 	}
 }
@@ -228,6 +258,7 @@ type cluster struct {
 
 	etcd, apiserver, kcm, cmd *proc
 	scheduler, kwok           *proc // nil with --fake-nodes=0
+	kueue                     *proc // nil without --kueue
 	apiserverArgs             []string
 	restarts                  int
 }
@@ -390,7 +421,7 @@ func (c *cluster) restartAPIServer(ctx context.Context) error {
 // down stops the components in reverse start order so none of them spends
 // its grace period retrying a dependency that is already gone.
 func (c *cluster) down() {
-	for _, p := range []*proc{c.cmd, c.kwok, c.scheduler, c.kcm, c.apiserver, c.etcd} {
+	for _, p := range []*proc{c.cmd, c.kueue, c.kwok, c.scheduler, c.kcm, c.apiserver, c.etcd} {
 		p.stop(syscall.SIGTERM)
 	}
 }

@@ -28,6 +28,7 @@ type pki struct {
 	servingKey          string
 	saKey, saPub        string // service-account token signing pair
 	adminCert, adminKey string
+	ca                  *issued
 }
 
 type issued struct {
@@ -83,6 +84,7 @@ func newPKI(dir string) (*pki, error) {
 	}
 
 	p := &pki{
+		ca:           ca,
 		caPEM:        ca.certPEM,
 		adminCertPEM: admin.certPEM,
 		adminKeyPEM:  admin.keyPEM,
@@ -109,6 +111,25 @@ func newPKI(dir string) (*pki, error) {
 		}
 	}
 	return p, nil
+}
+
+// writeServingPair writes a serving certificate for 127.0.0.1, signed by
+// the CA, and its key, for a component that serves TLS on loopback.
+func (p *pki) writeServingPair(commonName, certFile, keyFile string) error {
+	serving, err := issue(&x509.Certificate{
+		Subject:     pkix.Name{CommonName: commonName},
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:    []string{"localhost"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}, p.ca)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(certFile, serving.certPEM, 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(keyFile, serving.keyPEM, 0o600)
 }
 
 // issue creates a P-256 key and a certificate for tmpl, signed by parent or
