@@ -16,7 +16,7 @@ LDFLAGS := -X github.com/intelligent-hpa/fittingjob-controller/pkg/version.Versi
 # binary is about twice as large (the Dockerfile sets it too).
 GOTAGS  := grpcnotrace
 
-.PHONY: all build generate verify verify-manifests verify-links check-rules check-bench test unit-test integration-test run run-smoke control-plane clean image release
+.PHONY: all build generate verify verify-manifests verify-links check-rules check-bench test unit-test integration-test run run-smoke control-plane clean image release bench bench-kueue
 
 all: build
 
@@ -144,3 +144,12 @@ bench: control-plane build
 	@mkdir -p $(dir $(BENCH_OUTPUT))
 	set -o pipefail; BENCH_APISERVER_FLAGS="$(BENCH_APISERVER_FLAGS)" $(BIN)/localcluster --dir $(CURDIR)/.cluster/bench --bin $(BIN) --fake-nodes=0 $(addprefix --apiserver-flag=,$(BENCH_APISERVER_FLAGS)) run -- hack/bench/run.sh $(BENCH_ARGS) | tee -i $(BENCH_OUTPUT)
 	hack/bench/record.sh $(BENCH_OUTPUT) '$(BENCH_ARGS)'
+
+## bench-kueue: how long N fits started at once take until every one has
+## succeeded, unqueued and queued to a ClusterQueue admitting 3 at once, side
+## by side (BenchmarkQueuedFits, pkg/integration) on a local control plane
+## with Kueue. make bench-kueue KUEUE_BENCHTIME=3x
+KUEUE_BENCHTIME ?= 1x
+bench-kueue: control-plane build
+	$(BIN)/localcluster --dir $(CURDIR)/.cluster/bench-kueue --bin $(BIN) --kueue run -- \
+		hack/integration.sh -run XXX -bench QueuedFits -benchtime $(KUEUE_BENCHTIME)

@@ -129,9 +129,12 @@ func waitsForKueue(job *batchv1.Job) bool {
 		jobCondition(job, batchv1.JobComplete) == nil && jobCondition(job, batchv1.JobFailed) == nil
 }
 
-// queueWait is why a run waits for Kueue: a LastRun reason and message.
+// queueWait is why a run waits for Kueue: a LastRun reason and message;
+// or, admitted, that it waits no more: Kueue admitted its Workload and is
+// about to unsuspend the Job.
 type queueWait struct {
 	reason, message string
+	admitted        bool
 }
 
 // queueWaitOf says why job, which waits for Kueue, waits: from its
@@ -141,19 +144,22 @@ func queueWaitOf(job *batchv1.Job, workload *unstructured.Unstructured, served b
 	queue := job.Labels[ihpav1beta2.KueueQueueLabel]
 	switch {
 	case !served:
-		return &queueWait{ihpav1beta2.RunReasonKueueNotServed, fmt.Sprintf(
+		return &queueWait{reason: ihpav1beta2.RunReasonKueueNotServed, message: fmt.Sprintf(
 			"Job %s waits for Kueue to admit it from LocalQueue %s, but the cluster served no Kueue API (%s Workloads) when the controller started: nothing will admit it. Install Kueue and restart the controller, or remove spec.queueName",
 			job.Name, queue, KueueGroup)}
 	case workload == nil:
-		return &queueWait{ihpav1beta2.RunReasonNoWorkload, fmt.Sprintf(
+		return &queueWait{reason: ihpav1beta2.RunReasonNoWorkload, message: fmt.Sprintf(
 			"Job %s waits for Kueue to admit it from LocalQueue %s; Kueue has not made a Workload of it yet", job.Name, queue)}
 	}
-	reason, message := workloadWait(workload)
+	reason, message, admitted := workloadWait(workload)
+	if admitted {
+		return &queueWait{admitted: true}
+	}
 	wait := fmt.Sprintf("Job %s waits for Kueue to admit it from LocalQueue %s (Workload %s)", job.Name, queue, workload.GetName())
 	if message != "" {
 		wait += ": " + message
 	}
-	return &queueWait{reason, cut(wait, maxRunMessage)}
+	return &queueWait{reason: reason, message: cut(wait, maxRunMessage)}
 }
 
 // workloadWait is the reason and message of the first of a Workload's
@@ -161,9 +167,9 @@ func queueWaitOf(job *batchv1.Job, workload *unstructured.Unstructured, served b
 // words for why it has not admitted the Workload (Pending with "couldn't
 // assign flavors…: insufficient unused quota", Inadmissible with
 // "LocalQueue … doesn't exist"…). Kueue sets neither at first: Pending.
-// With both True, the Workload is admitted and Kueue is about to start
-// the Job.
-func workloadWait(workload *unstructured.Unstructured) (reason, message string) {
+// With both True, the Workload is admitted: Kueue is about to start the
+// Job.
+func workloadWait(workload *unstructured.Unstructured) (reason, message string, admitted bool) {
 	conditions, _, _ := unstructured.NestedSlice(workload.Object, "status", "conditions")
 	byType := map[string]map[string]any{}
 	for _, c := range conditions {
@@ -176,7 +182,7 @@ func workloadWait(workload *unstructured.Unstructured) (reason, message string) 
 	for _, t := range []string{"QuotaReserved", "Admitted"} {
 		c, ok := byType[t]
 		if !ok {
-			return "Pending", "Kueue has not considered it yet"
+			return "Pending", "Kueue has not considered it yet", false
 		}
 		if c["status"] != string(metav1.ConditionTrue) {
 			reason, _ = c["reason"].(string)
@@ -184,10 +190,10 @@ func workloadWait(workload *unstructured.Unstructured) (reason, message string) 
 			if reason == "" {
 				reason = "Pending"
 			}
-			return reason, message
+			return reason, message, false
 		}
 	}
-	return "Admitted", "admitted; Kueue is starting the Job"
+	return "", "", true
 }
 
 // workloadOf is the cached Workload that job controls, nil without one.

@@ -113,6 +113,13 @@ func TestAQueuedRunIsReported(t *testing.T) {
 			wantFresh:  metav1.ConditionFalse,
 			wantReason: ihpav1beta2.ReasonFitQueued,
 		},
+		"admitted, the Job not yet unsuspended: it runs": {
+			state: runState{now: at(time.Minute), jobs: []*batchv1.Job{waiting}, kueue: true,
+				workloads: []*unstructured.Unstructured{workloadOfJob(waiting, [4]string{"QuotaReserved", "True", "QuotaReserved", ""}, [4]string{"Admitted", "True", "Admitted", ""})}},
+			wantRun:    ihpav1beta2.LastRun{JobName: waiting.Name, StartTime: &start, Outcome: ihpav1beta2.RunRunning},
+			wantFresh:  metav1.ConditionUnknown,
+			wantReason: ihpav1beta2.ReasonAwaitingFirstFit,
+		},
 		"admitted: the Job runs": {
 			state: runState{now: at(time.Minute), jobs: []*batchv1.Job{runJob(fj, waiting.Name, start, queuedTo("fits"), admitted)}, kueue: true,
 				workloads: []*unstructured.Unstructured{workloadOfJob(waiting, [4]string{"QuotaReserved", "True", "QuotaReserved", ""}, [4]string{"Admitted", "True", "Admitted", ""})}},
@@ -234,7 +241,7 @@ func TestTrimWorkload(t *testing.T) {
 		len(got.GetOwnerReferences()) != 1 {
 		t.Errorf("metadata %v, want the name, namespace, resourceVersion and owner of %v", got.Object["metadata"], w.Object["metadata"])
 	}
-	reason, message := workloadWait(got)
+	reason, message, _ := workloadWait(got)
 	if reason != "Pending" || len(message) > maxRunMessage+len(" … (truncated)") {
 		t.Errorf("workloadWait = %q and %d bytes, want Pending and a message cut to %d", reason, len(message), maxRunMessage)
 	}

@@ -34,7 +34,8 @@ func runBefore(t1 time.Time, name1 string, t2 time.Time, name2 string) bool {
 // a run may go before it is stuck (zero: no limit known).
 //
 // A run that waits for Kueue (queued, nil otherwise) is Queued, with
-// Kueue's reason. A run with no Pod at all is explained by the Job itself:
+// Kueue's reason, until Kueue admits it: then it runs, even while the Job
+// is still suspended for a moment. A run with no Pod at all is explained by the Job itself:
 // suspended, or,
 // when the API server refuses its Pod, by the Job controller's
 // FailedCreate event (failedCreate, nil without one), which is then its
@@ -70,7 +71,11 @@ func observeRun(job *batchv1.Job, pods []*corev1.Pod, failedCreate *corev1.Event
 		run.Message = cut(strings.Join(details, "; "), maxRunMessage)
 		return run
 	}
-	if queued != nil {
+	switch {
+	case queued != nil && queued.admitted:
+		// Kueue is unsuspending the Job: it runs.
+		return run
+	case queued != nil:
 		run.Outcome = ihpav1beta2.RunQueued
 		run.Reason, run.Message = queued.reason, queued.message
 		return run

@@ -574,7 +574,7 @@ func getConfigMap(t *testing.T, namespace, name string) *corev1.ConfigMap {
 	return cm
 }
 
-func getCronJob(t *testing.T, namespace, name string) *batchv1.CronJob {
+func getCronJob(t testing.TB, namespace, name string) *batchv1.CronJob {
 	t.Helper()
 	cj, err := kube.BatchV1().CronJobs(namespace).Get(context.Background(), name, metav1.GetOptions{})
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -63,7 +64,7 @@ func TestMain(m *testing.M) {
 // runningController is the controller, run in this process as its
 // ServiceAccount, with a record of the requests it sent.
 type runningController struct {
-	t        *testing.T
+	t        testing.TB
 	cancel   context.CancelFunc
 	done     chan error
 	requests *requestLog
@@ -76,7 +77,7 @@ type runningController struct {
 // tests do not see each other's objects, until the test ends (or stop). At
 // the end it fails the test if the API server denied the controller
 // anything: the shipped RBAC must be enough.
-func startController(t *testing.T, namespace string, configure ...func(*app.Options)) *runningController {
+func startController(t testing.TB, namespace string, configure ...func(*app.Options)) *runningController {
 	t.Helper()
 	requests := &requestLog{}
 	config := rest.CopyConfig(controllerConfig)
@@ -222,9 +223,12 @@ type roundTripperFunc func(*http.Request) (*http.Response, error)
 func (f roundTripperFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 // newNamespace creates a namespace for one test and deletes it at the end.
-func newNamespace(t *testing.T) string {
+// notInName is what a namespace name cannot hold.
+var notInName = regexp.MustCompile(`[^a-z0-9-]+`)
+
+func newNamespace(t testing.TB) string {
 	t.Helper()
-	name := strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name()))
+	name := strings.Trim(notInName.ReplaceAllString(strings.ToLower(t.Name()), "-"), "-")
 	if len(name) > 50 {
 		name = name[:50]
 	}
@@ -240,7 +244,7 @@ func newNamespace(t *testing.T) string {
 }
 
 // eventually polls condition until it holds, failing the test after timeout.
-func eventually(t *testing.T, timeout time.Duration, what string, condition func(ctx context.Context) (bool, error)) {
+func eventually(t testing.TB, timeout time.Duration, what string, condition func(ctx context.Context) (bool, error)) {
 	t.Helper()
 	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, timeout, true, condition)
 	if err != nil {
@@ -250,12 +254,12 @@ func eventually(t *testing.T, timeout time.Duration, what string, condition func
 
 // waitReady waits until the FittingJob's Ready condition is True for its
 // current generation, and returns it.
-func waitReady(t *testing.T, namespace, name string) *ihpav1beta2.FittingJob {
+func waitReady(t testing.TB, namespace, name string) *ihpav1beta2.FittingJob {
 	t.Helper()
 	return waitCondition(t, namespace, name, metav1.ConditionTrue, ihpav1beta2.ReasonSynced)
 }
 
-func waitCondition(t *testing.T, namespace, name string, status metav1.ConditionStatus, reason string) *ihpav1beta2.FittingJob {
+func waitCondition(t testing.TB, namespace, name string, status metav1.ConditionStatus, reason string) *ihpav1beta2.FittingJob {
 	t.Helper()
 	var fj *ihpav1beta2.FittingJob
 	eventually(t, 30*time.Second, fmt.Sprintf("FittingJob %s/%s Ready=%s (%s)", namespace, name, status, reason), func(ctx context.Context) (bool, error) {
@@ -288,7 +292,7 @@ func loadFittingJob(t *testing.T, path string) *ihpav1beta2.FittingJob {
 	return fj
 }
 
-func createFittingJob(t *testing.T, fj *ihpav1beta2.FittingJob) *ihpav1beta2.FittingJob {
+func createFittingJob(t testing.TB, fj *ihpav1beta2.FittingJob) *ihpav1beta2.FittingJob {
 	t.Helper()
 	created, err := ihpa.IhpaV1beta2().FittingJobs(fj.Namespace).Create(context.Background(), fj, metav1.CreateOptions{})
 	if err != nil {

@@ -33,7 +33,7 @@ var (
 // manifests/samples/kueue does, and removes them when the test ends. The
 // local control plane must run Kueue (localcluster --kueue, as make
 // integration-test does).
-func kueueQueue(t *testing.T, namespace string, pods int) {
+func kueueQueue(t testing.TB, namespace string, pods int) {
 	t.Helper()
 	if _, served, err := controller.WorkloadsResource(kube.Discovery()); err != nil || !served {
 		t.Fatalf("Kueue's API is not served (%v): run the integration tests as make integration-test does, with localcluster --kueue", err)

@@ -47,7 +47,7 @@ func runFittingJob(namespace, name, image, schedule string) *ihpav1beta2.Fitting
 // startRun starts a run by hand, as `kubectl create job --from=cronjob/NAME
 // JOB` does: a Job from the CronJob's job template, controlled by the
 // CronJob.
-func startRun(t *testing.T, namespace, cronJobName, jobName string) *batchv1.Job {
+func startRun(t testing.TB, namespace, cronJobName, jobName string) *batchv1.Job {
 	t.Helper()
 	cj := getCronJob(t, namespace, cronJobName)
 	job := &batchv1.Job{
@@ -70,7 +70,7 @@ func startRun(t *testing.T, namespace, cronJobName, jobName string) *batchv1.Job
 
 // waitFresh waits until the FittingJob's ForecastFresh condition has status
 // and reason, and returns the FittingJob.
-func waitFresh(t *testing.T, namespace, name string, timeout time.Duration, status metav1.ConditionStatus, reason string) *ihpav1beta2.FittingJob {
+func waitFresh(t testing.TB, namespace, name string, timeout time.Duration, status metav1.ConditionStatus, reason string) *ihpav1beta2.FittingJob {
 	t.Helper()
 	var fj *ihpav1beta2.FittingJob
 	var last string
