@@ -54,6 +54,24 @@ func failingFittingJob() *ihpav1beta2.FittingJob {
 	return fj
 }
 
+// queuedFittingJob is a FittingJob whose last run waits for Kueue, as the
+// controller reports it.
+func queuedFittingJob() *ihpav1beta2.FittingJob {
+	fj := failingFittingJob()
+	fj.Spec.QueueName = "fits"
+	fj.Status.Conditions[1] = metav1.Condition{
+		Type: ihpav1beta2.ConditionForecastFresh, Status: metav1.ConditionTrue, Reason: ihpav1beta2.ReasonFitSucceeded,
+		LastTransitionTime: at(60 * 20),
+		Message:            "The last fit succeeded at 2026-12-01T11:30:00Z; the forecast is fresh until 2026-12-02T12:30:00Z (one schedule period, 24h0m0s, plus a grace of 1h0m0s).",
+	}
+	fj.Status.LastSuccessfulTime = ptrTime(at(60 * 20))
+	fj.Status.LastRun = &ihpav1beta2.LastRun{
+		JobName: "fittingjob-manual-d4", StartTime: ptrTime(at(2)), Outcome: ihpav1beta2.RunQueued, Reason: "Pending",
+		Message: "Job fittingjob-manual-d4 waits for Kueue to admit it from LocalQueue fits (Workload job-fittingjob-manual-d4-cc91f): couldn't assign flavors to pod set main: insufficient unused quota for pods in flavor default-flavor, 1 more needed",
+	}
+	return fj
+}
+
 func statusJob(name string, minutesAgo int, conditions ...batchv1.JobCondition) *batchv1.Job {
 	return &batchv1.Job{
 		ObjectMeta: metav1.ObjectMeta{
@@ -109,6 +127,9 @@ func failingFit() []runtime.Object {
 func TestStatusGolden(t *testing.T) {
 	stuck := statusJob("fittingjob-manual-c3", 3)
 	stuck.Status.Active = 1
+	queuedJob := statusJob("fittingjob-manual-d4", 2)
+	queuedJob.Labels[ihpav1beta2.KueueQueueLabel] = "fits"
+	queuedJob.Spec.Suspend = new(true)
 	suspended := failingFittingJob()
 	suspended.Spec.Suspend = new(true)
 	suspended.Generation = 3
@@ -132,6 +153,7 @@ func TestStatusGolden(t *testing.T) {
 		})}},
 		{name: "no pod", objects: []runtime.Object{failingFittingJob(), stuck}},
 		{name: "suspended, not synced", objects: []runtime.Object{suspended}},
+		{name: "queued", objects: []runtime.Object{queuedFittingJob(), queuedJob}},
 		{name: "new", objects: []runtime.Object{newFittingJob()}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
