@@ -55,10 +55,13 @@ generate:
 ## no tracked file over 1 MB, manifests render with kubectl, the
 ## documentation's links resolve, alerting rules and the dashboard's queries
 ## valid, the bench's own
-## tests, the controller built with GOTAGS does not link golang.org/x/net/trace
+## tests, the controller built with GOTAGS does not link golang.org/x/net/trace,
+## and the product imports neither controller-runtime nor Kueue
 verify: verify-manifests verify-links check-rules check-bench
 	hack/verify-codegen.sh
 	@if $(GO) list -deps -tags $(GOTAGS) ./cmd/fittingjob-controller | grep -qx golang.org/x/net/trace; then echo "golang.org/x/net/trace is linked into the controller even with -tags $(GOTAGS)"; exit 1; fi
+	@# Plain client-go: no controller-runtime, and Kueue's Workloads read as unstructured objects, not through its Go API.
+	@if $(GO) list -deps -tags $(GOTAGS) ./cmd/... ./pkg/... | grep -E '^sigs\.k8s\.io/(controller-runtime|kueue)(/|$$)'; then echo "the product imports controller-runtime or Kueue (above)"; exit 1; fi
 	@unformatted=$$(gofmt -l cmd pkg); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	@# The image's platforms (the Dockerfile cross-compiles): the controller builds for each.
 	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -tags $(GOTAGS) -o /dev/null ./cmd/fittingjob-controller
