@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	batchv1 "k8s.io/api/batch/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -62,12 +61,7 @@ func TestAQueuedRunIsReported(t *testing.T) {
 	waiting := runJob(fj, "web-29000000", start, queuedTo("fits"))
 	pending := workloadOfJob(waiting, [4]string{"QuotaReserved", "False", "Pending", quotaMessage})
 
-	tests := map[string]struct {
-		state      runState
-		wantRun    ihpav1beta2.LastRun
-		wantFresh  metav1.ConditionStatus
-		wantReason string
-	}{
+	tests := map[string]runCase{
 		"queued: Kueue's reason and message": {
 			state: runState{now: at(time.Minute), jobs: []*batchv1.Job{waiting}, kueue: true, workloads: []*unstructured.Unstructured{pending}},
 			wantRun: ihpav1beta2.LastRun{JobName: waiting.Name, StartTime: &start, Outcome: ihpav1beta2.RunQueued, Reason: "Pending",
@@ -138,19 +132,7 @@ func TestAQueuedRunIsReported(t *testing.T) {
 		},
 	}
 	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			got, writes, events := syncAt(t, synced(fj), tc.state)
-			if writes != 1 {
-				t.Fatalf("status writes = %d, want 1", writes)
-			}
-			if diff := cmp.Diff(&tc.wantRun, got.Status.LastRun); diff != "" {
-				t.Errorf("lastRun (-want +got):\n%s", diff)
-			}
-			if c := freshCondition(t, got); c.Status != tc.wantFresh || c.Reason != tc.wantReason {
-				t.Errorf("ForecastFresh = %s %s (%s), want %s %s", c.Status, c.Reason, c.Message, tc.wantFresh, tc.wantReason)
-			}
-			checkEvents(t, nil, events)
-		})
+		t.Run(name, func(t *testing.T) { tc.check(t, fj) })
 	}
 }
 

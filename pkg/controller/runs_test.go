@@ -68,13 +68,7 @@ func TestARunIsReported(t *testing.T) {
 	done := metav1.NewTime(at(2 * time.Minute))
 	running := runJob(fj, "web-29000000", start)
 
-	tests := map[string]struct {
-		state      runState
-		wantRun    ihpav1beta2.LastRun
-		wantFresh  metav1.ConditionStatus
-		wantReason string
-		wantEvents []string
-	}{
+	tests := map[string]runCase{
 		"running, Pod on its way": {
 			state: runState{now: at(time.Minute), jobs: []*batchv1.Job{running},
 				pods: []*corev1.Pod{runPod(running, "web-29000000-a", waiting("ContainerCreating", ""))}},
@@ -158,20 +152,34 @@ func TestARunIsReported(t *testing.T) {
 		},
 	}
 	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			got, writes, events := syncAt(t, synced(fj), tc.state)
-			if writes != 1 {
-				t.Fatalf("status writes = %d, want 1", writes)
-			}
-			if diff := cmp.Diff(&tc.wantRun, got.Status.LastRun); diff != "" {
-				t.Errorf("lastRun (-want +got):\n%s", diff)
-			}
-			if c := freshCondition(t, got); c.Status != tc.wantFresh || c.Reason != tc.wantReason {
-				t.Errorf("ForecastFresh = %s %s (%s), want %s %s", c.Status, c.Reason, c.Message, tc.wantFresh, tc.wantReason)
-			}
-			checkEvents(t, tc.wantEvents, events)
-		})
+		t.Run(name, func(t *testing.T) { tc.check(t, fj) })
 	}
+}
+
+// runCase is what one sync of a synced FittingJob should report of a run.
+type runCase struct {
+	state      runState
+	wantRun    ihpav1beta2.LastRun
+	wantFresh  metav1.ConditionStatus
+	wantReason string
+	wantEvents []string
+}
+
+// check syncs fj against the case's state: one status write, with the
+// run, the ForecastFresh condition and the events wanted.
+func (tc runCase) check(t *testing.T, fj *ihpav1beta2.FittingJob) {
+	t.Helper()
+	got, writes, events := syncAt(t, synced(fj), tc.state)
+	if writes != 1 {
+		t.Fatalf("status writes = %d, want 1", writes)
+	}
+	if diff := cmp.Diff(&tc.wantRun, got.Status.LastRun); diff != "" {
+		t.Errorf("lastRun (-want +got):\n%s", diff)
+	}
+	if c := freshCondition(t, got); c.Status != tc.wantFresh || c.Reason != tc.wantReason {
+		t.Errorf("ForecastFresh = %s %s (%s), want %s %s", c.Status, c.Reason, c.Message, tc.wantFresh, tc.wantReason)
+	}
+	checkEvents(t, tc.wantEvents, events)
 }
 
 // TestARunCostsBoundedStatusWrites walks runs through every state their Job
