@@ -7,6 +7,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
@@ -53,8 +54,10 @@ type Controller struct {
 	podIndex          cache.Indexer
 	failedCreateIndex cache.Indexer
 	// workloadIndex finds a Job's Kueue Workload, by byJob; nil where the
-	// cluster serves no Kueue API (kueue.go).
-	workloadIndex cache.Indexer
+	// controller reads no Workloads, for the reason workloadsUnwatched
+	// gives (kueue.go).
+	workloadIndex      cache.Indexer
+	workloadsUnwatched string
 	synced        []cache.InformerSynced
 
 	verified  verifiedSet
@@ -91,6 +94,10 @@ type Options struct {
 	// TrimWorkload as its transform), where the cluster serves Kueue's
 	// API (WorkloadsResource); nil elsewhere.
 	WorkloadInformer cache.SharedIndexInformer
+	// WorkloadsUnwatched says, without a WorkloadInformer, why the
+	// controller reads no Workloads (no Kueue API, or no right to list
+	// them); queued runs quote it.
+	WorkloadsUnwatched string
 }
 
 // DefaultFreshnessGrace is the default of Options.FreshnessGrace.
@@ -204,6 +211,8 @@ func New(
 		}
 		c.workloadIndex = workloads.GetIndexer()
 		c.synced = append(c.synced, workloads.HasSynced)
+	} else {
+		c.workloadsUnwatched = cmp.Or(opts.WorkloadsUnwatched, "the cluster serves no Kueue API ("+KueueGroup+" Workloads)")
 	}
 	return c, nil
 }

@@ -139,14 +139,15 @@ type queueWait struct {
 
 // queueWaitOf says why job, which waits for Kueue, waits: from its
 // Workload's conditions, or because Kueue has made no Workload of it yet,
-// or because the cluster serves no Kueue API (served false).
-func queueWaitOf(job *batchv1.Job, workload *unstructured.Unstructured, served bool) *queueWait {
+// or because the controller reads no Workloads (unwatched says why; empty
+// when it does).
+func queueWaitOf(job *batchv1.Job, workload *unstructured.Unstructured, unwatched string) *queueWait {
 	queue := job.Labels[ihpav1beta2.KueueQueueLabel]
 	switch {
-	case !served:
-		return &queueWait{reason: ihpav1beta2.RunReasonKueueNotServed, message: fmt.Sprintf(
-			"Job %s waits for Kueue to admit it from LocalQueue %s, but the cluster served no Kueue API (%s Workloads) when the controller started: nothing will admit it. Install Kueue and restart the controller, or remove spec.queueName",
-			job.Name, queue, KueueGroup)}
+	case unwatched != "":
+		return &queueWait{reason: ihpav1beta2.RunReasonKueueNotWatched, message: cut(fmt.Sprintf(
+			"Job %s waits for Kueue to admit it from LocalQueue %s, but the controller does not watch Kueue's Workloads: %s",
+			job.Name, queue, unwatched), maxRunMessage)}
 	case workload == nil:
 		return &queueWait{reason: ihpav1beta2.RunReasonNoWorkload, message: fmt.Sprintf(
 			"Job %s waits for Kueue to admit it from LocalQueue %s; Kueue has not made a Workload of it yet", job.Name, queue)}

@@ -95,8 +95,8 @@ func TestAQueuedRunIsReported(t *testing.T) {
 		},
 		"queued on a cluster without Kueue": {
 			state: runState{now: at(time.Minute), jobs: []*batchv1.Job{waiting}},
-			wantRun: ihpav1beta2.LastRun{JobName: waiting.Name, StartTime: &start, Outcome: ihpav1beta2.RunQueued, Reason: ihpav1beta2.RunReasonKueueNotServed,
-				Message: "Job web-29000000 waits for Kueue to admit it from LocalQueue fits, but the cluster served no Kueue API (kueue.x-k8s.io Workloads) when the controller started: nothing will admit it. Install Kueue and restart the controller, or remove spec.queueName"},
+			wantRun: ihpav1beta2.LastRun{JobName: waiting.Name, StartTime: &start, Outcome: ihpav1beta2.RunQueued, Reason: ihpav1beta2.RunReasonKueueNotWatched,
+				Message: "Job web-29000000 waits for Kueue to admit it from LocalQueue fits, but the controller does not watch Kueue's Workloads: the cluster serves no Kueue API (kueue.x-k8s.io Workloads)"},
 			wantFresh:  metav1.ConditionUnknown,
 			wantReason: ihpav1beta2.ReasonAwaitingFirstFit,
 		},

@@ -62,7 +62,7 @@ func (c *Controller) observe(fj *ihpav1beta2.FittingJob) (*observed, error) {
 					return nil, err
 				}
 			}
-			seen.queued = queueWaitOf(seen.newest, seen.workload, c.workloadIndex != nil)
+			seen.queued = queueWaitOf(seen.newest, seen.workload, c.workloadsUnwatched)
 		}
 	}
 	return &seen, nil

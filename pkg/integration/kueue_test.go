@@ -5,19 +5,25 @@ package integration
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
 
+	"github.com/intelligent-hpa/fittingjob-controller/cmd/fittingjob-controller/app"
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/controller"
 )
@@ -227,4 +233,84 @@ func TestKueueRunsAtMostKFitsAtOnce(t *testing.T) {
 	}
 	last := said[startedOrder[fits-1]]
 	t.Logf("the last fit Kueue started reported, in order: %+v", last)
+}
+
+// A controller whose RBAC predates Workloads (an upgrade that kept the old
+// ClusterRole) still runs every FittingJob, and a queued run says that the
+// controller may not read Kueue's Workloads, quoting the refusal, instead
+// of the controller never starting for want of a Workload cache.
+func TestQueuedRunsWhenWorkloadsCannotBeListed(t *testing.T) {
+	ns := newNamespace(t)
+	kueueQueue(t, ns, 3)
+	ctx := context.Background()
+
+	// The shipped ClusterRole without its Workloads rule, bound to a
+	// ServiceAccount of the test.
+	shipped, err := kube.RbacV1().ClusterRoles().Get(ctx, "fittingjob-controller", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: ns + "-without-workloads"}}
+	for _, rule := range shipped.Rules {
+		if !slices.Contains(rule.APIGroups, controller.KueueGroup) {
+			old.Rules = append(old.Rules, rule)
+		}
+	}
+	if len(old.Rules) != len(shipped.Rules)-1 {
+		t.Fatalf("the shipped ClusterRole has %d rules for %s, want 1", len(shipped.Rules)-len(old.Rules), controller.KueueGroup)
+	}
+	if _, err := kube.RbacV1().ClusterRoles().Create(ctx, old, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = kube.RbacV1().ClusterRoles().Delete(context.Background(), old.Name, metav1.DeleteOptions{}) })
+	if _, err := kube.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "old-rbac"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: old.Name},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: old.Name},
+		Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Namespace: ns, Name: "old-rbac"}},
+	}
+	if _, err := kube.RbacV1().ClusterRoleBindings().Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = kube.RbacV1().ClusterRoleBindings().Delete(context.Background(), binding.Name, metav1.DeleteOptions{}) })
+
+	// RBAC caches take a moment to see the binding.
+	eventually(t, 10*time.Second, "the old RBAC to apply", func(ctx context.Context) (bool, error) {
+		review, err := kube.AuthorizationV1().SubjectAccessReviews().Create(ctx, &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+			User:               "system:serviceaccount:" + ns + ":old-rbac",
+			ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: ns, Verb: "list", Group: "batch", Resource: "cronjobs"},
+		}}, metav1.CreateOptions{})
+		return err == nil && review.Status.Allowed, err
+	})
+	rc := startController(t, ns, func(o *app.Options) {
+		o.RestConfig = rest.CopyConfig(o.RestConfig)
+		o.RestConfig.Impersonate.UserName = "system:serviceaccount:" + ns + ":old-rbac"
+	})
+
+	fj := runFittingJob(ns, "queued", imageSucceeds, yearly)
+	fj.Spec.QueueName = "fits"
+	createFittingJob(t, fj)
+	waitReady(t, ns, fj.Name)
+	startRun(t, ns, fj.Name, fj.Name+"-manual")
+	var run *ihpav1beta2.LastRun
+	eventually(t, 30*time.Second, "the run to be reported", func(ctx context.Context) (bool, error) {
+		got, err := ihpa.IhpaV1beta2().FittingJobs(ns).Get(ctx, fj.Name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		run = got.Status.LastRun
+		return run != nil && run.Reason == ihpav1beta2.RunReasonKueueNotWatched, nil
+	})
+	t.Logf("lastRun: %s %s: %s", run.Outcome, run.Reason, run.Message)
+	if run.Outcome != ihpav1beta2.RunQueued || !strings.Contains(run.Message, `cannot list resource "workloads" in API group "kueue.x-k8s.io"`) {
+		t.Errorf("lastRun = %s %s (%s), want Queued, quoting the refusal", run.Outcome, run.Reason, run.Message)
+	}
+	// The one refusal is the list of Workloads at start.
+	for _, forbidden := range rc.requests.forgiveForbidden() {
+		if !strings.Contains(forbidden, "/apis/kueue.x-k8s.io/") {
+			t.Errorf("the API server also refused %s", forbidden)
+		}
+	}
 }

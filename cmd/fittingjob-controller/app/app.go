@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/record"
@@ -164,14 +165,18 @@ func Run(ctx context.Context, opts Options) error {
 	// Kueue's Workloads, where the cluster serves Kueue's API: they say
 	// why a queued run waits. Read through the dynamic client, as
 	// unstructured objects: Kueue's Go API would bring controller-runtime.
-	workloadInformers, err := kueueInformers(ctx, kubeClient, config, opts.Namespace)
+	dynamicClient, err := dynamic.NewForConfig(config)
+	if err != nil {
+		return fmt.Errorf("creating the dynamic client: %w", err)
+	}
+	kueue, err := watchWorkloads(ctx, kubeClient.Discovery(), dynamicClient, opts.Namespace)
 	if err != nil {
 		return err
 	}
-	var workloads cache.SharedIndexInformer
-	if workloadInformers.resource != nil {
-		workloads = workloadInformers.factory.ForResource(*workloadInformers.resource).Informer()
-		if err := workloads.SetTransform(controller.TrimWorkload); err != nil {
+	var workloadInformer cache.SharedIndexInformer
+	if kueue.resource != nil {
+		workloadInformer = kueue.factory.ForResource(*kueue.resource).Informer()
+		if err := workloadInformer.SetTransform(controller.TrimWorkload); err != nil {
 			return fmt.Errorf("setting the Workload informer's transform: %w", err)
 		}
 	}
@@ -184,7 +189,7 @@ func Run(ctx context.Context, opts Options) error {
 		kubeInformers.Core().V1().Pods(),
 		eventInformers.Core().V1().Events(),
 		recorder,
-		controller.Options{FreshnessGrace: opts.FreshnessGrace, ResyncPeriod: opts.ResyncPeriod, WorkloadInformer: workloads})
+		controller.Options{FreshnessGrace: opts.FreshnessGrace, ResyncPeriod: opts.ResyncPeriod, WorkloadInformer: workloadInformer, WorkloadsUnwatched: kueue.unwatched})
 	if err != nil {
 		return err
 	}
@@ -194,14 +199,14 @@ func Run(ctx context.Context, opts Options) error {
 	ihpaInformers.Start(ctx.Done())
 	kubeInformers.Start(ctx.Done())
 	eventInformers.Start(ctx.Done())
-	workloadInformers.factory.Start(ctx.Done())
+	kueue.factory.Start(ctx.Done())
 	defer func() {
 		// Shutdown waits for the informers, which stop with ctx.
 		cancel(nil)
 		ihpaInformers.Shutdown()
 		kubeInformers.Shutdown()
 		eventInformers.Shutdown()
-		workloadInformers.factory.Shutdown()
+		kueue.factory.Shutdown()
 	}()
 
 	var liveness []healthz.HealthChecker

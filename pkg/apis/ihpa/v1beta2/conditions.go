@@ -127,9 +127,11 @@ const (
 	// RunReasonNoWorkload (Queued): Kueue has not yet made a Workload of
 	// the run's Job.
 	RunReasonNoWorkload = "NoWorkload"
-	// RunReasonKueueNotServed (Queued): the run's Job waits for Kueue,
-	// but the cluster serves no Kueue API, so nothing will admit it.
-	RunReasonKueueNotServed = "KueueNotServed"
+	// RunReasonKueueNotWatched (Queued): the run's Job waits for Kueue,
+	// but the controller does not watch Kueue's Workloads: the cluster
+	// served no Kueue API when it started (nothing will admit the Job), or
+	// it may not list them (it cannot say why the Job waits).
+	RunReasonKueueNotWatched = "KueueNotWatched"
 )
 
 // Reasons of the events about runs.

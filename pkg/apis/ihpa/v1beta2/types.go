@@ -390,7 +390,7 @@ type LastRun struct {
 	// the Job's failure reason (BackoffLimitExceeded, DeadlineExceeded…)
 	// or, where the Job is silent, its Pod's (Unschedulable,
 	// ImagePullBackOff, OOMKilled…); for a Queued run, Kueue's reason (its
-	// Workload's), or NoWorkload or KueueNotServed.
+	// Workload's), or NoWorkload or KueueNotWatched.
 	// +optional
 	Reason string `json:"reason,omitempty"`
 	// Message explains Reason to a person: the Job's and the Pod's words,
