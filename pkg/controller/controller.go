@@ -58,7 +58,7 @@ type Controller struct {
 	// gives (kueue.go).
 	workloadIndex      cache.Indexer
 	workloadsUnwatched string
-	synced        []cache.InformerSynced
+	synced             []cache.InformerSynced
 
 	verified  verifiedSet
 	schedules scheduleCache

@@ -262,7 +262,9 @@ func TestQueuedRunsWhenWorkloadsCannotBeListed(t *testing.T) {
 	if _, err := kube.RbacV1().ClusterRoles().Create(ctx, old, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = kube.RbacV1().ClusterRoles().Delete(context.Background(), old.Name, metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = kube.RbacV1().ClusterRoles().Delete(context.Background(), old.Name, metav1.DeleteOptions{})
+	})
 	if _, err := kube.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "old-rbac"}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +276,9 @@ func TestQueuedRunsWhenWorkloadsCannotBeListed(t *testing.T) {
 	if _, err := kube.RbacV1().ClusterRoleBindings().Create(ctx, binding, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = kube.RbacV1().ClusterRoleBindings().Delete(context.Background(), binding.Name, metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = kube.RbacV1().ClusterRoleBindings().Delete(context.Background(), binding.Name, metav1.DeleteOptions{})
+	})
 
 	// RBAC caches take a moment to see the binding.
 	eventually(t, 10*time.Second, "the old RBAC to apply", func(ctx context.Context) (bool, error) {
