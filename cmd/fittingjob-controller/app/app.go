@@ -22,7 +22,6 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/intelligent-hpa/fittingjob-controller/pkg/controller"
-	clientset "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned"
 	ihpascheme "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/clientset/versioned/scheme"
 	ihpainformers "github.com/intelligent-hpa/fittingjob-controller/pkg/generated/informers/externalversions"
 )
@@ -108,7 +107,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("creating Kubernetes client: %w", err)
 	}
-	ihpaClient, err := clientset.NewForConfig(config)
+	ihpaClient, err := newFittingJobClient(config)
 	if err != nil {
 		return fmt.Errorf("creating FittingJob client: %w", err)
 	}
