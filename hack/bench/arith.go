@@ -123,6 +123,20 @@ func statusBytes(status, field string) (float64, error) {
 	return 0, fmt.Errorf("no %s line", field)
 }
 
+// perWrite is cpu seconds per write, in milliseconds; 0 without writes.
+func perWrite(cpu, writes float64) float64 {
+	if writes <= 0 {
+		return 0
+	}
+	return 1000 * cpu / writes
+}
+
+// maxSteadyRSS is the steady-state RSS target at n FittingJobs: 60 MB up
+// to 2000, then 17.5 KB more per FittingJob (200 MB at 10,000).
+func maxSteadyRSS(n int) float64 {
+	return 60e6 + 17.5e3*float64(max(0, n-2000))
+}
+
 // defaultTimeout bounds one wait (a convergence, a namespace deletion) at
 // n FittingJobs: linear in n, as the work is.
 func defaultTimeout(n int) time.Duration {

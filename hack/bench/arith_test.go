@@ -108,6 +108,23 @@ func TestDefaultTimeoutIsLinear(t *testing.T) {
 	}
 }
 
+func TestPerWrite(t *testing.T) {
+	if got := perWrite(1.8, 6000); got < 0.2999 || got > 0.3001 {
+		t.Errorf("perWrite(1.8 s, 6000) = %g ms, want 0.3", got)
+	}
+	if got := perWrite(1, 0); got != 0 {
+		t.Errorf("perWrite without writes = %g, want 0", got)
+	}
+}
+
+func TestMaxSteadyRSS(t *testing.T) {
+	for n, want := range map[int]float64{200: 60e6, 2000: 60e6, 10000: 200e6} {
+		if got := maxSteadyRSS(n); got != want {
+			t.Errorf("maxSteadyRSS(%d) = %g, want %g", n, got, want)
+		}
+	}
+}
+
 func TestLimitVerdict(t *testing.T) {
 	for _, c := range []struct {
 		l    limit

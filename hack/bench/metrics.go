@@ -76,6 +76,19 @@ func eventWrites(m map[request]float64) float64 {
 // FittingJobs: the writes the floor repeats.
 func objectWrites(m map[request]float64) float64 { return total(m) - eventWrites(m) }
 
+// ownWrites counts the writes a sync makes, the controller's or the
+// floor's: to ConfigMaps, CronJobs and FittingJob status, not the users'
+// creates and updates of FittingJobs.
+func ownWrites(m map[request]float64) float64 {
+	var n float64
+	for r, v := range m {
+		if r.resource == "configmaps" || r.resource == "cronjobs" || r.resource == "fittingjobs/status" {
+			n += v
+		}
+	}
+	return n
+}
+
 // counters are what the bench reads from the controller's own /metrics.
 type counters struct {
 	syncs    map[string]float64 // fittingjob_controller_syncs_total by result

@@ -37,6 +37,10 @@ func TestAPIMutations(t *testing.T) {
 	if got := objectWrites(m); got != 4003 {
 		t.Errorf("objectWrites = %g, want 4003", got)
 	}
+	m[request{"POST", "fittingjobs", "201"}] = 2000 // the users' creates
+	if got := ownWrites(m); got != 4003 {
+		t.Errorf("ownWrites with the users' creates = %g, want 4003", got)
+	}
 }
 
 func TestControllerCounters(t *testing.T) {

@@ -62,6 +62,13 @@ func (r *report) compare(phase, figure string, ctrl, floor float64, format strin
 		fmt.Sprintf("%.2f", q), l.target("ratio ", ""), l.verdict(q)})
 }
 
+// beside is a figure of the controller and of the floor, and their ratio;
+// l is the controller's target, not the ratio's.
+func (r *report) beside(phase, figure string, ctrl, floor float64, format string, l limit) {
+	r.rows = append(r.rows, row{phase, figure, fmt.Sprintf(format, ctrl), fmt.Sprintf(format, floor),
+		fmt.Sprintf("%.2f", ratio(ctrl, floor)), l.target("", ""), l.verdict(ctrl)})
+}
+
 // value is a figure of the controller alone, against l.
 func (r *report) value(phase, figure string, v float64, format string, l limit) {
 	r.rows = append(r.rows, row{phase, figure, fmt.Sprintf(format, v), "-", "-", l.target("", ""), l.verdict(v)})

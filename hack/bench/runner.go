@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"time"
 )
 
@@ -87,12 +88,23 @@ func (b *bench) snapshot(ctx context.Context, obs *observer) (s snapshot, err er
 type result struct {
 	took      time.Duration       // from act to until
 	cpu       float64             // the controller's CPU seconds, same span
+	benchCPU  float64             // the bench process's CPU seconds, same span
 	rss       float64             // the controller's resident bytes at the end
 	api       map[request]float64 // the API server's mutating requests
 	watch     map[string]float64  // watch events in the namespace
 	syncs     map[string]float64  // the controller's syncs by result
 	gcs       float64             // the controller's garbage collections
 	converged int                 // FittingJobs converged at the end
+}
+
+// ownCPU is the bench process's CPU seconds so far: the floor's clients,
+// the users' and the observer's watches.
+func ownCPU() (float64, error) {
+	stat, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0, err
+	}
+	return cpuSeconds(string(stat))
 }
 
 func (b *bench) setController(ctx context.Context, want procState) error {
@@ -150,14 +162,20 @@ func (b *bench) do(ctx context.Context, r run) (res result, err error) {
 	if err != nil {
 		return res, err
 	}
+	benchCPU0, err := ownCPU()
 	t0 := time.Now()
-	if r.act != nil {
+	if err == nil && r.act != nil {
 		err = r.act(ctx)
 	}
 	if err == nil {
 		err = r.until(ctx, b, obs)
 	}
 	res.took = time.Since(t0)
+	if err == nil {
+		var benchCPU float64
+		benchCPU, err = ownCPU()
+		res.benchCPU = benchCPU - benchCPU0
+	}
 	if err == nil && b.proc.running() {
 		var use usage
 		if use, err = b.proc.usage(); err == nil {

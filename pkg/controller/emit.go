@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
@@ -74,8 +73,7 @@ func (c *Controller) writeStatus(ctx context.Context, fj *ihpav1beta2.FittingJob
 	}
 	updated := fj.DeepCopy()
 	updated.Status = next.status
-	_, err := c.ihpaClient.IhpaV1beta2().FittingJobs(fj.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{})
-	return err
+	return c.updateStatus(ctx, updated)
 }
 
 // emitStatus records the events of a status now recorded, counts its
