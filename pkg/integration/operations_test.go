@@ -157,3 +157,23 @@ func TestStatusMirrorsTheCronJob(t *testing.T) {
 			s.LastSuccessfulTime != nil && s.LastSuccessfulTime.Equal(&succeeded), nil
 	})
 }
+
+// A probe port that is taken stops the controller with that error, not
+// with what its run made of the cancellation.
+func TestATakenProbePortIsTheError(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	opts := app.NewOptions()
+	opts.RestConfig = controllerConfig
+	opts.Namespace = newNamespace(t)
+	opts.MetricsAddress, opts.ProbeAddress = "", taken.Addr().String()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = app.Run(ctx, opts)
+	if err == nil || !strings.Contains(err.Error(), "serving probes") || !strings.Contains(err.Error(), "address already in use") {
+		t.Errorf("app.Run() = %v, want the probes' error: address already in use", err)
+	}
+}

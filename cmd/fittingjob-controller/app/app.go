@@ -237,11 +237,15 @@ func Run(ctx context.Context, opts Options) error {
 			cancel(fmt.Errorf("serving metrics: %w", err))
 		}
 	}()
-	if err := runController(ctx); err != nil {
-		return err
-	}
-	if cause := context.Cause(ctx); !errors.Is(cause, context.Canceled) {
+	runErr := runController(ctx)
+	// A server that failed (a port in use, say) cancelled the run: its
+	// error, not what the run made of the cancellation ("caches did not
+	// sync"), says why the process stops.
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
 		return cause
+	}
+	if runErr != nil {
+		return runErr
 	}
 	logger.Info("Stopped")
 	return nil
