@@ -41,9 +41,7 @@ var (
 // integration-test does).
 func kueueQueue(t testing.TB, namespace string, pods int) {
 	t.Helper()
-	if _, served, err := controller.WorkloadsResource(kube.Discovery()); err != nil || !served {
-		t.Fatalf("Kueue's API is not served (%v): run the integration tests as make integration-test does, with localcluster --kueue", err)
-	}
+	requireKueue(t)
 	client := dynamic.NewForConfigOrDie(adminConfig)
 	ctx := context.Background()
 	create := func(resource schema.GroupVersionResource, namespace string, obj map[string]any) {
@@ -89,6 +87,14 @@ func kueueQueue(t testing.TB, namespace string, pods int) {
 		"metadata": map[string]any{"name": "fits", "namespace": namespace},
 		"spec":     map[string]any{"clusterQueue": namespace},
 	})
+}
+
+// requireKueue fails the test unless the local control plane runs Kueue.
+func requireKueue(t testing.TB) {
+	t.Helper()
+	if _, served, err := controller.WorkloadsResource(kube.Discovery()); err != nil || !served {
+		t.Fatalf("Kueue's API is not served (%v): run the integration tests as make integration-test does, with localcluster --kueue", err)
+	}
 }
 
 // podCount follows the Pods of a namespace and keeps the largest number
@@ -241,7 +247,7 @@ func TestKueueRunsAtMostKFitsAtOnce(t *testing.T) {
 // of the controller never starting for want of a Workload cache.
 func TestQueuedRunsWhenWorkloadsCannotBeListed(t *testing.T) {
 	ns := newNamespace(t)
-	kueueQueue(t, ns, 3)
+	requireKueue(t)
 	ctx := context.Background()
 
 	// The shipped ClusterRole without its Workloads rule, bound to a
@@ -292,9 +298,20 @@ func TestQueuedRunsWhenWorkloadsCannotBeListed(t *testing.T) {
 		o.RestConfig = rest.CopyConfig(o.RestConfig)
 		o.RestConfig.Impersonate.UserName = "system:serviceaccount:" + ns + ":old-rbac"
 	})
+	// Run before the controller is stopped: the one refusal is the list of
+	// Workloads at start.
+	t.Cleanup(func() {
+		for _, forbidden := range rc.requests.forgiveForbidden() {
+			if !strings.Contains(forbidden, "/apis/kueue.x-k8s.io/") {
+				t.Errorf("the API server also refused %s", forbidden)
+			}
+		}
+	})
 
+	// A LocalQueue that does not exist: Kueue never admits the run, which
+	// stays queued.
 	fj := runFittingJob(ns, "queued", imageSucceeds, yearly)
-	fj.Spec.QueueName = "fits"
+	fj.Spec.QueueName = "no-such-queue"
 	createFittingJob(t, fj)
 	waitReady(t, ns, fj.Name)
 	startRun(t, ns, fj.Name, fj.Name+"-manual")
@@ -310,11 +327,5 @@ func TestQueuedRunsWhenWorkloadsCannotBeListed(t *testing.T) {
 	t.Logf("lastRun: %s %s: %s", run.Outcome, run.Reason, run.Message)
 	if run.Outcome != ihpav1beta2.RunQueued || !strings.Contains(run.Message, `cannot list resource "workloads" in API group "kueue.x-k8s.io"`) {
 		t.Errorf("lastRun = %s %s (%s), want Queued, quoting the refusal", run.Outcome, run.Reason, run.Message)
-	}
-	// The one refusal is the list of Workloads at start.
-	for _, forbidden := range rc.requests.forgiveForbidden() {
-		if !strings.Contains(forbidden, "/apis/kueue.x-k8s.io/") {
-			t.Errorf("the API server also refused %s", forbidden)
-		}
 	}
 }
