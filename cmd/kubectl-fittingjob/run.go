@@ -53,13 +53,6 @@ const runExample = `  # Start a fit now and follow it
   # The Job it would create, checked by the API server, as YAML
   kubectl fittingjob run web --dry-run=server -o yaml`
 
-// The values of --dry-run, as kubectl's.
-const (
-	dryRunNone   = "none"
-	dryRunClient = "client"
-	dryRunServer = "server"
-)
-
 // runOptions are what "kubectl fittingjob run" does, once the command line
 // and the kubeconfig are read.
 type runOptions struct {
@@ -89,14 +82,8 @@ func newRunCommand(configFlags *genericclioptions.ConfigFlags, streams genericio
 		ValidArgsFunction: completeFittingJobNames(configFlags),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
-			switch opts.DryRun {
-			case dryRunNone:
-			case dryRunClient:
-				printFlags.Complete("%s (dry run)")
-			case dryRunServer:
-				printFlags.Complete("%s (server dry run)")
-			default:
-				return fmt.Errorf(`--dry-run must be "none", "client" or "server", not %q`, opts.DryRun)
+			if err := completeDryRun(printFlags, opts.DryRun); err != nil {
+				return err
 			}
 			if opts.DryRun != dryRunNone && opts.Wait {
 				return errors.New("--wait cannot be used with --dry-run: no Job runs")
@@ -138,8 +125,7 @@ func newRunCommand(configFlags *genericclioptions.ConfigFlags, streams genericio
 	}
 	cmd.Flags().BoolVar(&opts.Wait, "wait", false, "Wait for the Job to complete or fail.")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 30*time.Minute, "How long --wait waits; 0: no limit.")
-	cmd.Flags().StringVar(&opts.DryRun, "dry-run", dryRunNone, `"none", "client" (print the Job, send nothing) or "server" (the API server checks the Job without creating it).`)
-	_ = cmd.RegisterFlagCompletionFunc("dry-run", cobra.FixedCompletions([]string{dryRunNone, dryRunClient, dryRunServer}, cobra.ShellCompDirectiveNoFileComp))
+	addDryRunFlag(cmd, &opts.DryRun, "print the Job, send nothing", "the API server checks the Job without creating it")
 	printFlags.AddFlags(cmd)
 	return cmd
 }

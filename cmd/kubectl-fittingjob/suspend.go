@@ -50,14 +50,8 @@ func newSuspendCommand(configFlags *genericclioptions.ConfigFlags, streams gener
 		Args:              exactArgs("the FittingJob NAME"),
 		ValidArgsFunction: completeFittingJobNames(configFlags),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch dryRun {
-			case dryRunNone:
-			case dryRunClient:
-				printFlags.Complete("%s (dry run)")
-			case dryRunServer:
-				printFlags.Complete("%s (server dry run)")
-			default:
-				return fmt.Errorf(`--dry-run must be "none", "client" or "server", not %q`, dryRun)
+			if err := completeDryRun(printFlags, dryRun); err != nil {
+				return err
 			}
 			printer, err := printFlags.ToPrinter()
 			if err != nil {
@@ -71,8 +65,7 @@ func newSuspendCommand(configFlags *genericclioptions.ConfigFlags, streams gener
 			return setSuspend(cmd.Context(), ihpa, namespace, args[0], suspend, dryRun, printer, streams.Out)
 		},
 	}
-	cmd.Flags().StringVar(&dryRun, "dry-run", dryRunNone, `"none", "client" (print what would be done, send nothing) or "server" (the API server checks the patch without storing it).`)
-	_ = cmd.RegisterFlagCompletionFunc("dry-run", cobra.FixedCompletions([]string{dryRunNone, dryRunClient, dryRunServer}, cobra.ShellCompDirectiveNoFileComp))
+	addDryRunFlag(cmd, &dryRun, "print what would be done, send nothing", "the API server checks the patch without storing it")
 	printFlags.AddFlags(cmd)
 	return cmd
 }

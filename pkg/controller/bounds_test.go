@@ -62,11 +62,8 @@ func TestLongMessagesAreCutToTheAPILimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	written := writtenStatus(actions)
-	if len(written) != 1 {
-		t.Fatalf("status writes = %d, want 1", len(written))
-	}
-	ready := meta.FindStatusCondition(written[0].Status.Conditions, ihpav1beta2.ConditionReady)
+	written := onlyStatusWrite(t, actions)
+	ready := meta.FindStatusCondition(written.Status.Conditions, ihpav1beta2.ConditionReady)
 	if ready == nil || ready.Reason != ihpav1beta2.ReasonCronJobRejected {
 		t.Fatalf("Ready = %+v, want CronJobRejected", ready)
 	}
@@ -116,14 +113,11 @@ func TestTimesFromTheFutureAreNotBelieved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	written := writtenStatus(actions)
-	if len(written) != 1 {
-		t.Fatalf("status writes = %d, want 1", len(written))
-	}
-	if got := written[0].Status.LastSuccessfulTime; got == nil || got.After(now) {
+	written := onlyStatusWrite(t, actions)
+	if got := written.Status.LastSuccessfulTime; got == nil || got.After(now) {
 		t.Errorf("lastSuccessfulTime = %v, want not after %v", got, now)
 	}
-	if got := written[0].Status.LastRun; got == nil || got.CompletionTime == nil || got.CompletionTime.After(now) {
+	if got := written.Status.LastRun; got == nil || got.CompletionTime == nil || got.CompletionTime.After(now) {
 		t.Errorf("lastRun = %+v, want a completion not after %v", got, now)
 	}
 }

@@ -137,13 +137,10 @@ func TestAScheduleThatPanicsTheParserIsReportedNotFatal(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sync: %v", err)
 	}
-	written := writtenStatus(actions)
-	if len(written) != 1 {
-		t.Fatalf("status writes = %d, want 1", len(written))
-	}
+	written := onlyStatusWrite(t, actions)
 	// The spec is refused (the controller re-checks what admission
 	// does), and no schedule is in force to tell freshness by.
-	conditions := written[0].Status.Conditions
+	conditions := written.Status.Conditions
 	if ready := meta.FindStatusCondition(conditions, ihpav1beta2.ConditionReady); ready == nil || ready.Reason != ihpav1beta2.ReasonInvalidSpec {
 		t.Errorf("Ready = %+v, want InvalidSpec", ready)
 	}

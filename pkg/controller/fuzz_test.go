@@ -93,16 +93,13 @@ func FuzzSync(f *testing.F) {
 		if testutil.ToFloat64(metrics.Panics.WithLabelValues("sync")) != panics {
 			t.Fatal("a panic reached the worker")
 		}
-		written := writtenStatus(actions)
-		if len(written) != 1 {
-			t.Fatalf("status writes = %d, want 1", len(written))
-		}
-		for _, c := range written[0].Status.Conditions {
+		written := onlyStatusWrite(t, actions)
+		for _, c := range written.Status.Conditions {
 			if len(c.Message) > maxConditionMessage {
 				t.Errorf("%s message of %d bytes", c.Type, len(c.Message))
 			}
 		}
-		ready := meta.FindStatusCondition(written[0].Status.Conditions, ihpav1beta2.ConditionReady)
+		ready := meta.FindStatusCondition(written.Status.Conditions, ihpav1beta2.ConditionReady)
 		if wantInvalid := len(errs) > 0; ready == nil || (ready.Reason == ihpav1beta2.ReasonInvalidSpec) != wantInvalid {
 			t.Errorf("Ready = %+v with validation errors %v", ready, errs)
 		}

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"testing"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -104,6 +105,17 @@ func (f *fixture) withChildren(fj *ihpav1beta2.FittingJob) {
 }
 
 // writtenStatus returns the FittingJobs written by UpdateStatus actions.
+// onlyStatusWrite is the FittingJob of the one status write among actions;
+// the test fails unless there is exactly one.
+func onlyStatusWrite(t testing.TB, actions []core.Action) *ihpav1beta2.FittingJob {
+	t.Helper()
+	written := writtenStatus(actions)
+	if len(written) != 1 {
+		t.Fatalf("status writes = %d, want 1", len(written))
+	}
+	return written[0]
+}
+
 func writtenStatus(actions []core.Action) []*ihpav1beta2.FittingJob {
 	var written []*ihpav1beta2.FittingJob
 	for _, a := range actions {

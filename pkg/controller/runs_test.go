@@ -325,11 +325,8 @@ func TestASuccessTheCronJobSawFirstWaitsForTheJob(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		written := writtenStatus(actions)
-		if len(written) != 1 {
-			t.Fatalf("status writes = %d, want 1", len(written))
-		}
-		return written[0]
+		written := onlyStatusWrite(t, actions)
+		return written
 	}
 	if got := sync(running).Status.LastSuccessfulTime; got != nil {
 		t.Errorf("lastSuccessfulTime = %v while the Job is still running in the cache, want it to wait", got)
