@@ -168,12 +168,6 @@ func newestPod(ctx context.Context, kube kubernetes.Interface, job *batchv1.Job,
 	return newest, nil
 }
 
-// queuedJob reports whether j waits for Kueue: suspended, with Kueue's
-// queue label (a FittingJob with spec.queueName makes its Jobs so).
-func queuedJob(j *batchv1.Job) bool {
-	return j.Spec.Suspend != nil && *j.Spec.Suspend && j.Labels[ihpav1beta2.KueueQueueLabel] != ""
-}
-
 // jobOutcome is a Job's outcome in lastRun's words, and a detail: the
 // reason of a failure, the Pods of a running Job.
 func jobOutcome(j *batchv1.Job) (outcome, detail string) {
@@ -182,7 +176,7 @@ func jobOutcome(j *batchv1.Job) (outcome, detail string) {
 		return string(ihpav1beta2.RunSucceeded), ""
 	case jobCondition(j, batchv1.JobFailed) != nil:
 		return string(ihpav1beta2.RunFailed), jobCondition(j, batchv1.JobFailed).Reason
-	case queuedJob(j):
+	case generator.WaitsForKueue(j):
 		return string(ihpav1beta2.RunQueued), "LocalQueue " + j.Labels[ihpav1beta2.KueueQueueLabel]
 	case j.Spec.Suspend != nil && *j.Spec.Suspend:
 		return string(ihpav1beta2.RunRunning), "suspended"
@@ -338,7 +332,7 @@ func (r *statusReport) write(out io.Writer, now time.Time) {
 	switch {
 	case r.podErr != nil:
 		fmt.Fprintf(out, "Pod of job.batch/%s: cannot list Pods: %v\n", r.inspected.Name, r.podErr)
-	case r.pod == nil && queuedJob(r.inspected):
+	case r.pod == nil && generator.WaitsForKueue(r.inspected):
 		fmt.Fprintf(out, "Pod of job.batch/%s: none yet: the Job waits for Kueue to admit it (kubectl get workloads -n %s)\n", r.inspected.Name, r.inspected.Namespace)
 	case r.pod == nil:
 		fmt.Fprintf(out, "Pod of job.batch/%s: none (kubectl describe job %s -n %s)\n", r.inspected.Name, r.inspected.Name, r.inspected.Namespace)

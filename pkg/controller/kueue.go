@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/discovery"
 
 	ihpav1beta2 "github.com/intelligent-hpa/fittingjob-controller/pkg/apis/ihpa/v1beta2"
+	"github.com/intelligent-hpa/fittingjob-controller/pkg/generator"
 )
 
 // A FittingJob with spec.queueName hands its runs to Kueue: every run's Job
@@ -121,12 +122,10 @@ func (c *Controller) handleWorkload(obj any) {
 	c.handleJob(job)
 }
 
-// waitsForKueue reports whether job, not finished, is suspended with
-// Kueue's queue label: Kueue has not admitted it (or has taken its
-// admission back).
+// waitsForKueue reports whether job, not finished, waits for Kueue to
+// admit it (generator.WaitsForKueue).
 func waitsForKueue(job *batchv1.Job) bool {
-	return job.Labels[ihpav1beta2.KueueQueueLabel] != "" && job.Spec.Suspend != nil && *job.Spec.Suspend &&
-		jobCondition(job, batchv1.JobComplete) == nil && jobCondition(job, batchv1.JobFailed) == nil
+	return generator.WaitsForKueue(job) && jobCondition(job, batchv1.JobComplete) == nil && jobCondition(job, batchv1.JobFailed) == nil
 }
 
 // queueWait is why a run waits for Kueue: a LastRun reason and message;

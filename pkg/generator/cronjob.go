@@ -30,6 +30,14 @@ func cronJob(fj *ihpav1beta2.FittingJob) *batchv1.CronJob {
 	}
 }
 
+// WaitsForKueue reports whether job, a run's Job, is held for Kueue:
+// suspended, with Kueue's queue label, as jobTemplate makes the Jobs of a
+// FittingJob with a queue until Kueue admits them (or after Kueue took an
+// admission back). A finished Job is not waiting whatever it says.
+func WaitsForKueue(job *batchv1.Job) bool {
+	return job.Labels[ihpav1beta2.KueueQueueLabel] != "" && job.Spec.Suspend != nil && *job.Spec.Suspend
+}
+
 // jobTemplate is the Job of every run. With a queue, the Job is created
 // suspended and labelled with Kueue's queue label, so that Kueue, which
 // unsuspends it once its ClusterQueue has room, decides when it starts:

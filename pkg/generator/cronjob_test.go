@@ -205,6 +205,16 @@ func TestCronJobQueue(t *testing.T) {
 	if diff := cmp.Diff(want, &queued); diff != "" {
 		t.Errorf("Job template with queue fits (-want +got):\n%s", diff)
 	}
+	// The Jobs made from each template are told apart by WaitsForKueue.
+	for _, tc := range []struct {
+		template batchv1.JobTemplateSpec
+		waits    bool
+	}{{unqueued, false}, {queued, true}} {
+		job := &batchv1.Job{ObjectMeta: tc.template.ObjectMeta, Spec: tc.template.Spec}
+		if got := WaitsForKueue(job); got != tc.waits {
+			t.Errorf("WaitsForKueue(a Job of a template labelled %v) = %v, want %v", tc.template.Labels, got, tc.waits)
+		}
+	}
 }
 
 func TestCronJobImage(t *testing.T) {
